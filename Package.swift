@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "FieldRelay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fieldrelay", targets: ["fieldrelay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System-library shims. Only SRTTransport imports CSRT and only MediaRemux imports CFFmpeg.
+        // libsrt: the GnuTLS build, the one Debian's libavformat links (see docs/architecture.md).
+        .systemLibrary(name: "CSRT", pkgConfig: "srt", providers: [.apt(["libsrt-gnutls-dev"])]),
+        .systemLibrary(name: "CFFmpeg", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
+
+        .target(name: "MediaTypes"),
+        .target(name: "SRTTransport", dependencies: [
+            "CSRT",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MediaRemux", dependencies: [
+            "CFFmpeg", "MediaTypes",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "StreamHub", dependencies: [
+            "MediaTypes",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "HLSPackager", dependencies: [
+            "MediaRemux", "StreamHub", "MediaTypes",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "RelayAPI", dependencies: [
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "RelayApp", dependencies: [
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "fieldrelay", dependencies: [
+            "RelayApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "MediaTypesTests", dependencies: ["MediaTypes"]),
+        .testTarget(name: "SRTTransportTests", dependencies: ["SRTTransport"]),
+        .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes"]),
+        .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux"]),
+        .testTarget(name: "RelayAPITests", dependencies: [
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "RelayApp",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+    ]
+)

@@ -1,0 +1,284 @@
+import Foundation
+import Logging
+import MediaRemux
+import MediaTypes
+import StreamHub
+import Synchronization
+
+/// Classic HLS (RFC 8216) for one path: MPEG-TS segments in memory, each starting with a keyframe
+/// and carrying PAT/PMT, cut at the first keyframe at or after the target duration.
+///
+/// It is a reader of its path: access units arrive on the publisher's receive loop and are muxed
+/// at once, so a segment is complete the moment its last unit is in. Playlist and segment requests
+/// read the finished window under the same short lock.
+public final class ClassicHLSPackager: PathReader {
+    public let configuration: HLSConfiguration
+    private let pathName: PathName
+    private let instance: String
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let weakPath: Mutex<WeakPath>
+
+    struct WeakPath { weak var path: LivePath? }
+
+    struct State {
+        var tracks: [Track] = []
+        var primaryTrack: Int?
+        var hasVideo = false
+        var current: SegmentBuilder?
+        var pendingDiscontinuity = false
+        var segments: [MediaSegment] = []
+        var targetDuration: Int?
+        var ended = false
+        var unitsWaitingForKeyframe = 0
+        var segmentsProduced = 0
+        var oversizedSegments = 0
+        var muxErrors = 0
+        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    /// Segment boundaries and durations are measured on the primary track's presentation times:
+    /// keyframes sit on an exact grid in presentation order, while their decode times shift with the
+    /// reordering depth (an open-GOP CRA may decode earlier relative to its PTS than the first IDR).
+    struct SegmentBuilder {
+        var muxer: TransportStreamMuxer
+        var sequence: Int
+        var startPTS: Int64
+        var endPTS: Int64
+        var discontinuity: Bool
+        var started: Date
+    }
+
+    public init(path: LivePath, configuration: HLSConfiguration, logger: Logger) {
+        self.configuration = configuration
+        pathName = path.name
+        instance = path.instance
+        var logger = logger
+        logger[metadataKey: "path"] = "\(path.name)"
+        self.logger = logger
+        state = Mutex(State())
+        weakPath = Mutex(WeakPath(path: path))
+    }
+
+    // MARK: - Reader
+
+    public func handle(_ event: PathEvent) {
+        let completed = state.withLock { state -> Bool in
+            switch event {
+            case .tracks(let tracks, let discontinuity):
+                let finished = finishCurrent(&state)
+                state.tracks = tracks
+                state.hasVideo = tracks.contains { $0.codec.isVideo }
+                state.primaryTrack = tracks.first { $0.codec.isVideo }?.index ?? tracks.first { $0.codec == .aac }?.index
+                state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity
+                state.ended = false
+                return finished
+            case .accessUnit(let unit):
+                return add(unit, to: &state)
+            case .publisherLeft:
+                // The next publisher's tracks event brings the discontinuity.
+                return finishCurrent(&state)
+            case .ended:
+                let finished = finishCurrent(&state)
+                state.ended = true
+                return finished || true
+            }
+        }
+        if completed { wakeWaiters() }
+    }
+
+    private func add(_ unit: AccessUnit, to state: inout State) -> Bool {
+        guard let primary = state.primaryTrack, unit.track < state.tracks.count else { return false }
+        let target = Int64(configuration.segmentTargetSeconds * Double(AccessUnit.clockRate))
+        let isCutPoint = unit.track == primary && unit.isKeyframe
+        var completed = false
+        if let current = state.current {
+            if isCutPoint && unit.pts - current.startPTS >= target {
+                completed = finishCurrent(&state, endPTS: unit.pts)
+            }
+        }
+        if state.current == nil {
+            // A segment must start with a keyframe of the primary track (RFC 8216 3: each segment
+            // decodable on its own); until one comes, units are dropped.
+            guard isCutPoint else {
+                state.unitsWaitingForKeyframe += 1
+                return completed
+            }
+            do {
+                let muxer = try TransportStreamMuxer(tracks: state.tracks)
+                let sequence = withCounters { counters in
+                    defer { counters.nextMediaSequence += 1 }
+                    return counters.nextMediaSequence
+                }
+                state.current = SegmentBuilder(muxer: muxer, sequence: sequence, startPTS: unit.pts, endPTS: unit.pts,
+                                               discontinuity: state.pendingDiscontinuity, started: Date())
+                state.pendingDiscontinuity = false
+            } catch {
+                state.muxErrors += 1
+                logger.error("cannot start a segment", metadata: ["error": "\(error)"])
+                return completed
+            }
+        }
+        guard var current = state.current else { return completed }
+        do {
+            try current.muxer.write(unit)
+        } catch {
+            state.muxErrors += 1
+            logger.warning("access unit not muxed", metadata: ["error": "\(error)", "track": "\(unit.track)"])
+        }
+        if unit.track == primary {
+            current.endPTS = max(current.endPTS, unit.pts + unit.duration)
+        }
+        state.current = current
+        return completed
+    }
+
+    /// Closes the segment being written. `endPTS` is where the next segment starts, when known.
+    @discardableResult
+    private func finishCurrent(_ state: inout State, endPTS: Int64? = nil) -> Bool {
+        guard let current = state.current else { return false }
+        state.current = nil
+        let end = endPTS ?? current.endPTS
+        let duration = Double(max(0, end - current.startPTS)) / Double(AccessUnit.clockRate)
+        let data: [UInt8]
+        do {
+            data = try current.muxer.finish()
+        } catch {
+            state.muxErrors += 1
+            logger.error("segment lost: muxer failed to finish", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard duration > 0 else {
+            // A publisher that left right after a keyframe leaves a zero-length stub; not worth listing.
+            return false
+        }
+        let rounded = Int(duration.rounded())
+        if let target = state.targetDuration {
+            if rounded > target {
+                state.oversizedSegments += 1
+                logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): the camera's keyframe interval is too long", metadata: [
+                    "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(target)"])
+            }
+        } else {
+            // Fixed when the first segment completes (RFC 8216 6.2.1: it never changes afterwards).
+            state.targetDuration = max(Int(configuration.segmentTargetSeconds.rounded(.up)), rounded)
+        }
+        let segment = MediaSegment(sequence: current.sequence, duration: duration, discontinuity: current.discontinuity,
+                                   programDateTime: current.started, data: data, name: "\(instance)-\(current.sequence).ts")
+        state.segments.append(segment)
+        state.segmentsProduced += 1
+        // Slide: segments leaving the playlist take their discontinuities into the sequence number.
+        let listed = configuration.windowSegments
+        let keep = listed + configuration.retainedSegments
+        if state.segments.count > listed {
+            let leaving = state.segments[state.segments.count - listed - 1]
+            if leaving.discontinuity {
+                withCounters { $0.discontinuitySequence += 1 }
+            }
+        }
+        if state.segments.count > keep {
+            state.segments.removeFirst(state.segments.count - keep)
+        }
+        return true
+    }
+
+    private func withCounters<Result>(_ body: (inout SequenceCounters) -> Result) -> Result {
+        if let path = weakPath.withLock({ $0.path }) {
+            return path.withCounters(body)
+        }
+        var scratch = SequenceCounters()
+        return body(&scratch)
+    }
+
+    // MARK: - Delivery
+
+    public struct Playlist: Sendable {
+        public var entries: [PlaylistWriter.Entry]
+        public var targetDuration: Int
+        public var mediaSequence: Int
+        public var discontinuitySequence: Int
+        public var ended: Bool
+
+        public func render(uriSuffix: String = "") -> String {
+            PlaylistWriter.classic(entries: entries.map { entry in
+                var entry = entry
+                entry.uri += uriSuffix
+                return entry
+            }, targetDuration: targetDuration, mediaSequence: mediaSequence, discontinuitySequence: discontinuitySequence, ended: ended)
+        }
+    }
+
+    /// The current playlist, or nil while no segment is complete yet.
+    public func playlist() -> Playlist? {
+        let discontinuitySequence = withCounters { $0.discontinuitySequence }
+        return state.withLock { state -> Playlist? in
+            guard let target = state.targetDuration, !state.segments.isEmpty else { return nil }
+            let listed = state.segments.suffix(configuration.windowSegments)
+            return Playlist(entries: listed.map {
+                PlaylistWriter.Entry(uri: $0.name, duration: $0.duration, discontinuity: $0.discontinuity, programDateTime: $0.programDateTime)
+            }, targetDuration: target, mediaSequence: listed.first?.sequence ?? 0,
+               discontinuitySequence: discontinuitySequence, ended: state.ended)
+        }
+    }
+
+    public func segment(named name: String) -> MediaSegment? {
+        state.withLock { state in state.segments.first { $0.name == name } }
+    }
+
+    public struct Statistics: Sendable {
+        public var segmentsProduced: Int
+        public var oversizedSegments: Int
+        public var muxErrors: Int
+        public var unitsWaitingForKeyframe: Int
+    }
+
+    public var statistics: Statistics {
+        state.withLock {
+            Statistics(segmentsProduced: $0.segmentsProduced, oversizedSegments: $0.oversizedSegments,
+                       muxErrors: $0.muxErrors, unitsWaitingForKeyframe: $0.unitsWaitingForKeyframe)
+        }
+    }
+
+    /// Waits until a playlist can be served (a first segment, or the end), at most `timeout`.
+    public func waitForPlaylist(timeout: Duration) async -> Bool {
+        let ready: @Sendable (State) -> Bool = { !$0.segments.isEmpty || $0.ended }
+        if state.withLock({ ready($0) }) { return true }
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate = state.withLock { state -> Bool in
+                    if ready(state) { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if immediate {
+                    continuation.resume(returning: true)
+                    return
+                }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.resolveWaiter(id, with: false)
+                }
+            }
+        } onCancel: {
+            resolveWaiter(id, with: false)
+        }
+    }
+
+    private func resolveWaiter(_ id: Int, with value: Bool) {
+        let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
+        continuation?.resume(returning: value)
+    }
+
+    private func wakeWaiters() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for continuation in waiting { continuation.resume(returning: true) }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HLSPackager
+import HTTPTypes
+import Hummingbird
+import Logging
+import StreamHub
+
+/// The HTTP surface of FieldRelay, built once and used by both the server and the tests.
+public enum RelayRouter {
+    public struct Configuration: Sendable {
+        public var corsAllowedOrigins: [String]
+        /// A playlist request that arrives before the first segment is complete waits this long.
+        public var firstSegmentWait: Duration
+
+        public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6)) {
+            self.corsAllowedOrigins = corsAllowedOrigins
+            self.firstSegmentWait = firstSegmentWait
+        }
+    }
+
+    public static func build(paths: PathManager, configuration: Configuration,
+                             metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
+        HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait).addRoutes(to: router)
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: MetricFamily.render(metrics()))))
+        }
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/api/v1/paths") { _, _ in
+            try jsonResponse(PathList(paths: paths.allPaths().map { PathInfo($0.snapshot) }))
+        }
+        router.get("/") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            headers[.cacheControl] = "no-cache"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: StatusPage.html)))
+        }
+        return router
+    }
+
+    static func jsonResponse<Value: Encodable>(_ value: Value) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+struct PathList: Encodable {
+    var paths: [PathInfo]
+}
+
+struct PathInfo: Encodable {
+    var path: String
+    var status: String
+    var since: Date
+    var publisher: String?
+    var tracks: [String]
+    var bytesIn: Int
+    var hlsUrl: String
+
+    init(_ snapshot: PathSnapshot) {
+        path = snapshot.name.description
+        status = snapshot.status.rawValue
+        since = snapshot.since
+        publisher = snapshot.publisher
+        tracks = snapshot.tracks.map(\.description)
+        bytesIn = snapshot.bytesIn
+        hlsUrl = "/hls/\(snapshot.name)/index.m3u8"
+    }
+}

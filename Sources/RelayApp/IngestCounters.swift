@@ -1,0 +1,11 @@
+import Synchronization
+
+/// Ingest totals since start, for /metrics.
+public final class IngestCounters: Sendable {
+    public let continuityErrors = Atomic<Int>(0)
+    public let accessUnits = Atomic<Int>(0)
+    public let garbageClosed = Atomic<Int>(0)
+    public let publishersConnected = Atomic<Int>(0)
+
+    public init() {}
+}

@@ -1,0 +1,77 @@
+import Logging
+import MediaRemux
+import MediaTypes
+import SRTTransport
+import StreamHub
+
+/// One publishing connection: MPEG-TS from SRT through the demuxer into the path. Every call comes
+/// from the connection's receive loop, so the demuxer needs no lock.
+final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
+    // @unchecked: `reader` and `reportedContinuityErrors` are touched only on the owning receive loop.
+    private let connection: SRTConnection
+    private let session: PublisherSession
+    private let reader: TransportStreamReader
+    private let counters: IngestCounters
+    private let logger: Logger
+    private var reportedContinuityErrors = 0
+    private var failed = false
+
+    init(connection: SRTConnection, session: PublisherSession, counters: IngestCounters, logger: Logger) {
+        self.connection = connection
+        self.session = session
+        self.counters = counters
+        var logger = logger
+        logger[metadataKey: "path"] = "\(session.pathName)"
+        logger[metadataKey: "conn"] = "\(connection.id)"
+        self.logger = logger
+        reader = TransportStreamReader(logger: logger)
+        counters.publishersConnected.add(1, ordering: .relaxed)
+    }
+
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        guard !failed else { return }
+        do {
+            try reader.feed(bytes, arrival: MonotonicClock.now()) { event in deliver(event) }
+        } catch {
+            failed = true
+            counters.garbageClosed.add(1, ordering: .relaxed)
+            logger.warning("closing publisher: input is not MPEG-TS", metadata: ["error": "\(error.message)", "peer": "\(connection.peer)"])
+            connection.close(reason: "not MPEG-TS")
+            return
+        }
+        let errors = reader.continuityErrors
+        if errors > reportedContinuityErrors {
+            // Counted and logged, never turned into a discontinuity: inside one connection the timeline
+            // goes on, and the decoder conceals the loss.
+            counters.continuityErrors.add(errors - reportedContinuityErrors, ordering: .relaxed)
+            if reportedContinuityErrors == 0 || errors / 100 > reportedContinuityErrors / 100 {
+                logger.notice("MPEG-TS continuity errors (packets lost before FieldRelay)", metadata: ["total": "\(errors)"])
+            }
+            reportedContinuityErrors = errors
+        }
+    }
+
+    private func deliver(_ event: TransportStreamReader.Event) {
+        switch event {
+        case .tracks(let tracks):
+            if tracks.isEmpty {
+                logger.warning("publisher's program has no stream FieldRelay can remux (H.264, H.265, AAC)")
+            } else {
+                logger.info("tracks", metadata: ["tracks": "\(tracks.map(\.description).joined(separator: ", "))"])
+            }
+            session.publish(tracks: tracks)
+        case .accessUnit(let unit):
+            counters.accessUnits.add(1, ordering: .relaxed)
+            session.publish(unit)
+        }
+    }
+
+    func closed(_ reason: SRTCloseReason) {
+        if !failed {
+            reader.flush(arrival: MonotonicClock.now()) { event in deliver(event) }
+        }
+        session.end()
+        counters.publishersConnected.subtract(1, ordering: .relaxed)
+        logger.info("publisher disconnected", metadata: ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"])
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import Yams
+
+extension RelayConfiguration {
+    /// Reads a YAML file. Missing keys keep their defaults; unknown keys, wrong types and values out
+    /// of range are refused with the key's dotted name.
+    public static func load(file: String) throws(RelayAppError) -> RelayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw RelayAppError(.configuration, "cannot read configuration file \(file): \(error.localizedDescription)")
+        }
+        return try parse(yaml: text, source: file)
+    }
+
+    public static func parse(yaml: String, source: String = "configuration") throws(RelayAppError) -> RelayConfiguration {
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: yaml)
+        } catch {
+            throw RelayAppError(.configuration, "\(source) is not valid YAML: \(error)")
+        }
+        var configuration = RelayConfiguration()
+        guard let node else { return configuration }
+        guard let root = node as? [String: Any] else {
+            throw RelayAppError(.configuration, "\(source): the top level must be a mapping of keys")
+        }
+        var reader = KeyReader(source: source, prefix: "", values: root)
+        configuration.dataDirectory = try reader.string("dataDirectory", default: configuration.dataDirectory)
+        if var log = try reader.section("log") {
+            configuration.log.level = try log.string("level", default: configuration.log.level)
+            try log.finish()
+        }
+        if var srt = try reader.section("srt") {
+            configuration.srt.host = try srt.string("host", default: configuration.srt.host)
+            configuration.srt.port = try srt.int("port", default: configuration.srt.port)
+            configuration.srt.latencyMs = try srt.int("latencyMs", default: configuration.srt.latencyMs)
+            configuration.srt.peerIdleTimeoutMs = try srt.int("peerIdleTimeoutMs", default: configuration.srt.peerIdleTimeoutMs)
+            configuration.srt.receiveLoops = try srt.int("receiveLoops", default: configuration.srt.receiveLoops)
+            configuration.srt.maxConnections = try srt.int("maxConnections", default: configuration.srt.maxConnections)
+            configuration.srt.openIngest = try srt.bool("openIngest", default: configuration.srt.openIngest)
+            try srt.finish()
+        }
+        if var http = try reader.section("http") {
+            configuration.http.host = try http.string("host", default: configuration.http.host)
+            configuration.http.port = try http.int("port", default: configuration.http.port)
+            configuration.http.corsAllowedOrigins = try http.strings("corsAllowedOrigins", default: configuration.http.corsAllowedOrigins)
+            configuration.http.firstSegmentWaitSeconds = try http.double("firstSegmentWaitSeconds", default: configuration.http.firstSegmentWaitSeconds)
+            try http.finish()
+        }
+        if var hls = try reader.section("hls") {
+            configuration.hls.segmentTargetSeconds = try hls.double("segmentTargetSeconds", default: configuration.hls.segmentTargetSeconds)
+            configuration.hls.windowSegments = try hls.int("windowSegments", default: configuration.hls.windowSegments)
+            configuration.hls.retainedSegments = try hls.int("retainedSegments", default: configuration.hls.retainedSegments)
+            try hls.finish()
+        }
+        if var paths = try reader.section("paths") {
+            configuration.paths.takeoverAfterMs = try paths.int("takeoverAfterMs", default: configuration.paths.takeoverAfterMs)
+            configuration.paths.stallTimeoutSeconds = try paths.double("stallTimeoutSeconds", default: configuration.paths.stallTimeoutSeconds)
+            configuration.paths.reconnectGraceSeconds = try paths.double("reconnectGraceSeconds", default: configuration.paths.reconnectGraceSeconds)
+            configuration.paths.retentionSeconds = try paths.double("retentionSeconds", default: configuration.paths.retentionSeconds)
+            try paths.finish()
+        }
+        try reader.finish()
+        try configuration.validate(source: source)
+        return configuration
+    }
+
+    /// Range checks, each naming its key. Also run after command-line overrides.
+    public func validate(source: String = "configuration") throws(RelayAppError) {
+        func check(_ ok: Bool, _ key: String, _ rule: String, _ value: Any) throws(RelayAppError) {
+            if !ok { throw RelayAppError(.configuration, "\(source): \(key) \(rule) (got \(value))") }
+        }
+        try check(Logger.Level(rawValue: log.level) != nil, "log.level", "must be one of trace, debug, info, notice, warning, error, critical", log.level)
+        try check(!dataDirectory.isEmpty, "dataDirectory", "must not be empty", "\"\"")
+        try check((0...65535).contains(srt.port), "srt.port", "must be 0-65535", srt.port)
+        try check(Self.isIPv4(srt.host), "srt.host", "must be an IPv4 address", srt.host)
+        try check((20...30_000).contains(srt.latencyMs), "srt.latencyMs", "must be 20-30000 milliseconds", srt.latencyMs)
+        try check((1000...120_000).contains(srt.peerIdleTimeoutMs), "srt.peerIdleTimeoutMs", "must be 1000-120000 milliseconds", srt.peerIdleTimeoutMs)
+        try check((1...64).contains(srt.receiveLoops), "srt.receiveLoops", "must be 1-64", srt.receiveLoops)
+        try check((1...100_000).contains(srt.maxConnections), "srt.maxConnections", "must be 1-100000", srt.maxConnections)
+        try check((0...65535).contains(http.port), "http.port", "must be 0-65535", http.port)
+        try check(!http.host.isEmpty, "http.host", "must not be empty", http.host)
+        try check((0...60).contains(http.firstSegmentWaitSeconds), "http.firstSegmentWaitSeconds", "must be 0-60", http.firstSegmentWaitSeconds)
+        try check((0.5...30).contains(hls.segmentTargetSeconds), "hls.segmentTargetSeconds", "must be 0.5-30 seconds", hls.segmentTargetSeconds)
+        try check((3...100).contains(hls.windowSegments), "hls.windowSegments", "must be 3-100 (RFC 8216 6.2.2 wants at least three target durations listed)", hls.windowSegments)
+        try check((0...100).contains(hls.retainedSegments), "hls.retainedSegments", "must be 0-100", hls.retainedSegments)
+        try check((100...60_000).contains(paths.takeoverAfterMs), "paths.takeoverAfterMs", "must be 100-60000 milliseconds", paths.takeoverAfterMs)
+        try check((1...300).contains(paths.stallTimeoutSeconds), "paths.stallTimeoutSeconds", "must be 1-300 seconds", paths.stallTimeoutSeconds)
+        try check((0...3600).contains(paths.reconnectGraceSeconds), "paths.reconnectGraceSeconds", "must be 0-3600 seconds", paths.reconnectGraceSeconds)
+        try check((0...86_400).contains(paths.retentionSeconds), "paths.retentionSeconds", "must be 0-86400 seconds", paths.retentionSeconds)
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        var address = in_addr()
+        return inet_pton(AF_INET, text, &address) == 1
+    }
+}
+
+/// Reads one mapping, remembering which keys were used so leftovers can be named as unknown.
+private struct KeyReader {
+    let source: String
+    let prefix: String
+    let values: [String: Any]
+    var used: Set<String> = []
+
+    init(source: String, prefix: String, values: [String: Any]) {
+        self.source = source
+        self.prefix = prefix
+        self.values = values
+    }
+
+    private func name(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
+
+    private func fail(_ key: String, _ expected: String, _ value: Any) -> RelayAppError {
+        RelayAppError(.configuration, "\(source): \(name(key)) must be \(expected) (got \(value))")
+    }
+
+    private mutating func value(_ key: String) -> Any? {
+        used.insert(key)
+        guard let value = values[key], !(value is NSNull) else { return nil }
+        return value
+    }
+
+    mutating func string(_ key: String, default fallback: String) throws(RelayAppError) -> String {
+        guard let value = value(key) else { return fallback }
+        if let text = value as? String { return text }
+        if let number = value as? Int { return String(number) }
+        throw fail(key, "a string", value)
+    }
+
+    mutating func int(_ key: String, default fallback: Int) throws(RelayAppError) -> Int {
+        guard let value = value(key) else { return fallback }
+        if let number = value as? Int { return number }
+        throw fail(key, "a whole number", value)
+    }
+
+    mutating func double(_ key: String, default fallback: Double) throws(RelayAppError) -> Double {
+        guard let value = value(key) else { return fallback }
+        if let number = value as? Double { return number }
+        if let number = value as? Int { return Double(number) }
+        throw fail(key, "a number", value)
+    }
+
+    mutating func bool(_ key: String, default fallback: Bool) throws(RelayAppError) -> Bool {
+        guard let value = value(key) else { return fallback }
+        if let flag = value as? Bool { return flag }
+        throw fail(key, "true or false", value)
+    }
+
+    mutating func strings(_ key: String, default fallback: [String]) throws(RelayAppError) -> [String] {
+        guard let value = value(key) else { return fallback }
+        if let list = value as? [Any] {
+            var result: [String] = []
+            for item in list {
+                guard let text = item as? String else { throw fail(key, "a list of strings", value) }
+                result.append(text)
+            }
+            return result
+        }
+        throw fail(key, "a list of strings", value)
+    }
+
+    mutating func section(_ key: String) throws(RelayAppError) -> KeyReader? {
+        guard let value = value(key) else { return nil }
+        guard let mapping = value as? [String: Any] else { throw fail(key, "a mapping of keys", value) }
+        return KeyReader(source: source, prefix: name(key), values: mapping)
+    }
+
+    func finish() throws(RelayAppError) {
+        let unknown = Set(values.keys).subtracting(used).sorted()
+        if let first = unknown.first {
+            throw RelayAppError(.configuration, "\(source): unknown key \(name(first))")
+        }
+    }
+}

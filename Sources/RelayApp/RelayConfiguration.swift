@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+
+/// Everything FieldRelay can be told, mirrored key for key by `configs/fieldrelay.yml` (which
+/// documents each key with its default). Every key is optional; unknown keys are refused by name,
+/// so a typo cannot silently fall back to a default.
+public struct RelayConfiguration: Sendable, Equatable {
+    /// Where the database and anything else persisted lives.
+    public var dataDirectory: String = "./data"
+    public var log = Log()
+    public var srt = SRT()
+    public var http = HTTP()
+    public var hls = HLS()
+    public var paths = Paths()
+
+    public init() {}
+
+    public struct Log: Sendable, Equatable {
+        public var level: String = "info"
+    }
+
+    public struct SRT: Sendable, Equatable {
+        public var host: String = "0.0.0.0"
+        public var port: Int = 9000
+        public var latencyMs: Int = 1000
+        public var peerIdleTimeoutMs: Int = 5000
+        public var receiveLoops: Int = 2
+        public var maxConnections: Int = 4000
+        public var openIngest: Bool = false
+    }
+
+    public struct HTTP: Sendable, Equatable {
+        public var host: String = "0.0.0.0"
+        public var port: Int = 8080
+        public var corsAllowedOrigins: [String] = ["*"]
+        public var firstSegmentWaitSeconds: Double = 6
+    }
+
+    public struct HLS: Sendable, Equatable {
+        public var segmentTargetSeconds: Double = 2
+        public var windowSegments: Int = 6
+        public var retainedSegments: Int = 4
+    }
+
+    public struct Paths: Sendable, Equatable {
+        public var takeoverAfterMs: Int = 1000
+        public var stallTimeoutSeconds: Double = 5
+        public var reconnectGraceSeconds: Double = 30
+        public var retentionSeconds: Double = 300
+    }
+
+    public var logLevel: Logger.Level { Logger.Level(rawValue: log.level) ?? .info }
+}

@@ -1,0 +1,66 @@
+import HLSPackager
+import RelayAPI
+import SRTTransport
+import StreamHub
+
+/// Gathers the figures for /metrics at scrape time from the components' own counters, so the
+/// per-packet paths only bump atomics.
+struct RelayMetrics: Sendable {
+    let paths: PathManager
+    let srt: SRTServer
+    let ingest: IngestCounters
+
+    func families() -> [MetricFamily] {
+        let all = paths.allPaths()
+        var online = 0, stalled = 0, reconnecting = 0
+        var segments = 0, oversized = 0, muxErrors = 0
+        for path in all {
+            switch path.snapshot.status {
+            case .online: online += 1
+            case .stalled: stalled += 1
+            case .reconnecting: reconnecting += 1
+            case .offline: break
+            }
+            if let statistics = path.reader(of: ClassicHLSPackager.self)?.statistics {
+                segments += statistics.segmentsProduced
+                oversized += statistics.oversizedSegments
+                muxErrors += statistics.muxErrors
+            }
+        }
+        let counters = srt.counters
+        let rejections = counters.rejectionsByCode().sorted { $0.key.rawValue < $1.key.rawValue }
+        return [
+            MetricFamily(name: "fieldrelay_publishers_active", help: "Publishers connected now (online or stalled).", kind: .gauge,
+                         value: Double(online + stalled)),
+            MetricFamily(name: "fieldrelay_paths", help: "Known paths by status.", kind: .gauge, samples: [
+                .init(labels: [("status", "online")], value: Double(online)),
+                .init(labels: [("status", "stalled")], value: Double(stalled)),
+                .init(labels: [("status", "reconnecting")], value: Double(reconnecting)),
+                .init(labels: [("status", "offline")], value: Double(all.count - online - stalled - reconnecting)),
+            ]),
+            MetricFamily(name: "fieldrelay_ingest_bytes_total", help: "Bytes received over SRT.", kind: .counter,
+                         value: Double(counters.bytesReceived.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_ingest_access_units_total", help: "Access units demuxed from publishers.", kind: .counter,
+                         value: Double(ingest.accessUnits.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_ingest_continuity_errors_total", help: "MPEG-TS continuity counter gaps (packets lost upstream).",
+                         kind: .counter, value: Double(ingest.continuityErrors.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_ingest_garbage_closed_total", help: "Publishers closed because their input was not MPEG-TS.",
+                         kind: .counter, value: Double(ingest.garbageClosed.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_hls_segments_total", help: "HLS segments produced by the paths now known.", kind: .counter,
+                         value: Double(segments)),
+            MetricFamily(name: "fieldrelay_hls_oversized_segments_total", help: "Segments longer than the playlist's target duration.",
+                         kind: .counter, value: Double(oversized)),
+            MetricFamily(name: "fieldrelay_hls_mux_errors_total", help: "Access units or segments the muxer refused.", kind: .counter,
+                         value: Double(muxErrors)),
+            MetricFamily(name: "fieldrelay_srt_handshakes_admitted_total", help: "Handshakes the listen callback admitted.", kind: .counter,
+                         value: Double(counters.admitted.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_srt_connections_accepted_total",
+                         help: "Connections accepted; admitted minus accepted failed inside libsrt (e.g. wrong passphrase).",
+                         kind: .counter, value: Double(counters.accepted.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_srt_connections_active", help: "SRT connections open now.", kind: .gauge,
+                         value: Double(counters.active.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_srt_rejections_total", help: "Handshakes refused, by SRT access-control code.", kind: .counter,
+                         samples: rejections.map { .init(labels: [("code", "\($0.key.rawValue)")], value: Double($0.value)) }),
+        ]
+    }
+}

@@ -1,0 +1,168 @@
+import CSRT
+import Foundation
+import Logging
+import Synchronization
+
+/// One thread serving many SRT sockets through libsrt's epoll. Sockets are non-blocking
+/// (SRTO_RCVSYN off); a connection's data and its close are delivered on this thread only.
+final class ReceiveLoop: @unchecked Sendable {
+    // @unchecked: `entries`, `buffer` and `events` are confined to the loop thread; everything other
+    // threads touch goes through `pending` (a Mutex) or libsrt's thread-safe calls.
+    let index: Int
+    let eid: Int32
+    private let logger: Logger
+    private let counters: SRTServerCounters
+    private let pending = Mutex(Pending())
+    private let finished = DispatchSemaphore(value: 0)
+    private var entries: [Int32: Entry] = [:]
+    private var listener: Int32?
+    private var onListenerReadable: (() -> Void)?
+
+    private struct Pending {
+        var adds: [(SRTConnection, any SRTConnectionHandler)] = []
+        var closes: [(Int32, String)] = []
+        var stopping = false
+    }
+
+    private struct Entry {
+        let connection: SRTConnection
+        let handler: any SRTConnectionHandler
+    }
+
+    /// The loop wakes at least this often to pick up adds and closes requested by other threads.
+    static let wakeIntervalMilliseconds: Int64 = 20
+    /// A socket yields after this many messages so one busy camera cannot starve the others.
+    static let messagesPerTurn = 64
+
+    init(index: Int, logger: Logger, counters: SRTServerCounters) throws(SRTError) {
+        self.index = index
+        self.logger = logger
+        self.counters = counters
+        let eid = srt_epoll_create()
+        guard eid >= 0 else { throw SRTError(.epoll, "srt_epoll_create: \(lastErrorText())") }
+        // Without ENABLE_EMPTY, waiting on an epoll with no sockets is an error, not a wait.
+        _ = srt_epoll_set(eid, Int32(SRT_EPOLL_ENABLE_EMPTY.rawValue))
+        self.eid = eid
+    }
+
+    func attachListener(_ socket: Int32, onReadable: @escaping () -> Void) throws(SRTError) {
+        var events = Int32(SRT_EPOLL_IN.rawValue | SRT_EPOLL_ERR.rawValue)
+        guard srt_epoll_add_usock(eid, socket, &events) == 0 else {
+            throw SRTError(.epoll, "adding the listener to epoll: \(lastErrorText())")
+        }
+        listener = socket
+        onListenerReadable = onReadable
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "srt-recv-\(index)"
+        thread.start()
+    }
+
+    func add(_ connection: SRTConnection, handler: any SRTConnectionHandler) {
+        pending.withLock { $0.adds.append((connection, handler)) }
+    }
+
+    func requestClose(_ socket: Int32, reason: String) {
+        pending.withLock { $0.closes.append((socket, reason)) }
+    }
+
+    /// Stops the loop, closing every connection it owns (their handlers hear `.local("shutdown")`).
+    func stop(timeout: Double = 3) {
+        pending.withLock { $0.stopping = true }
+        _ = finished.wait(timeout: .now() + timeout)
+    }
+
+
+    private func run() {
+        var events = [SRT_EPOLL_EVENT](repeating: SRT_EPOLL_EVENT(), count: 256)
+        var buffer = [UInt8](repeating: 0, count: 1500)
+        while true {
+            let (adds, closes, stopping) = pending.withLock { state in
+                defer { state.adds.removeAll(); state.closes.removeAll() }
+                return (state.adds, state.closes, state.stopping)
+            }
+            for (connection, handler) in adds {
+                var flags = Int32(SRT_EPOLL_IN.rawValue | SRT_EPOLL_ERR.rawValue)
+                if srt_epoll_add_usock(eid, connection.id, &flags) != 0 {
+                    logger.warning("connection lost before it could be served", metadata: ["conn": "\(connection.id)"])
+                    srt_close(connection.id)
+                    counters.active.subtract(1, ordering: .relaxed)
+                    handler.closed(.peerGone("socket gone before first read"))
+                    continue
+                }
+                entries[connection.id] = Entry(connection: connection, handler: handler)
+            }
+            for (socket, reason) in closes {
+                close(socket, reason: .local(reason))
+            }
+            if stopping { break }
+
+            let count = events.withUnsafeMutableBufferPointer { ptr in
+                srt_epoll_uwait(eid, ptr.baseAddress, Int32(ptr.count), Self.wakeIntervalMilliseconds)
+            }
+            guard count > 0 else { continue }
+            for i in 0..<Int(count) {
+                let socket = events[i].fd
+                if socket == listener {
+                    onListenerReadable?()
+                    continue
+                }
+                guard let entry = entries[socket] else {
+                    // Closed earlier in this turn; libsrt may still report it once.
+                    continue
+                }
+                read(entry, buffer: &buffer)
+            }
+        }
+        for socket in Array(entries.keys) {
+            close(socket, reason: .local("shutdown"))
+        }
+        if let listener {
+            srt_epoll_remove_usock(eid, listener)
+        }
+        srt_epoll_release(eid)
+    }
+
+    private func read(_ entry: Entry, buffer: inout [UInt8]) {
+        let socket = entry.connection.id
+        for _ in 0..<Self.messagesPerTurn {
+            let received = buffer.withUnsafeMutableBytes { raw in
+                srt_recvmsg(socket, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+            }
+            if received > 0 {
+                counters.bytesReceived.add(Int(received), ordering: .relaxed)
+                counters.messagesReceived.add(1, ordering: .relaxed)
+                buffer.withUnsafeBytes { raw in
+                    entry.handler.received(UnsafeRawBufferPointer(rebasing: raw[0..<Int(received)]))
+                }
+                continue
+            }
+            let error = srt_getlasterror(nil)
+            if received < 0 && error == Int32(SRT_EASYNCRCV.rawValue) {
+                return
+            }
+            let state = srt_getsockstate(socket)
+            let why = state == SRTS_BROKEN ? "link broken" : (received == 0 ? "closed" : lastErrorText())
+            close(socket, reason: .peerGone(why))
+            return
+        }
+    }
+
+    private func close(_ socket: Int32, reason: SRTCloseReason) {
+        guard let entry = entries.removeValue(forKey: socket) else { return }
+        srt_epoll_remove_usock(eid, socket)
+        srt_close(socket)
+        counters.active.subtract(1, ordering: .relaxed)
+        entry.handler.closed(reason)
+    }
+}
+
+func lastErrorText() -> String {
+    guard let text = srt_getlasterror_str() else { return "unknown libsrt error" }
+    return String(cString: text)
+}

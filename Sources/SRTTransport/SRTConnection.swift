@@ -1,0 +1,39 @@
+import CSRT
+
+/// One accepted SRT connection. Its data goes to the handler the admission returned, on the receive
+/// loop that owns it; `close(reason:)` may be called from any thread.
+public final class SRTConnection: Sendable, CustomStringConvertible {
+    public let id: Int32
+    public let streamID: String
+    public let peer: String
+    let loop: ReceiveLoop
+
+    init(id: Int32, streamID: String, peer: String, loop: ReceiveLoop) {
+        self.id = id
+        self.streamID = streamID
+        self.peer = peer
+        self.loop = loop
+    }
+
+    /// Asks the owning loop to close the connection; the handler's `closed` follows on that loop.
+    public func close(reason: String) {
+        loop.requestClose(id, reason: reason)
+    }
+
+    /// The link figures from libsrt (thread-safe in libsrt). Nil once the socket is gone.
+    public func statistics() -> SRTLinkStatistics? {
+        var perf = SRT_TRACEBSTATS()
+        guard srt_bstats(id, &perf, 0) == 0 else { return nil }
+        return SRTLinkStatistics(
+            rttMilliseconds: perf.msRTT,
+            receiveRateMbps: perf.mbpsRecvRate,
+            bytesReceived: perf.byteRecvTotal,
+            packetsReceived: perf.pktRecvTotal,
+            packetsLost: Int(perf.pktRcvLossTotal),
+            packetsRetransmitted: Int(perf.pktRcvRetrans),
+            packetsDropped: Int(perf.pktRcvDropTotal),
+            packetsUndecrypted: Int(perf.pktRcvUndecryptTotal))
+    }
+
+    public var description: String { "conn \(id) from \(peer)" }
+}

@@ -1,0 +1,22 @@
+import MediaTypes
+
+/// What a path tells its readers. Calls for one path are serialised (the path's lock is held), in
+/// publication order, so a reader sees one coherent timeline.
+public enum PathEvent: Sendable {
+    /// A publisher's tracks are known (first program map, or the program changed). `discontinuity`
+    /// is true when what follows does not continue the previous timeline: a new publisher after
+    /// another one, or a codec change.
+    case tracks([Track], discontinuity: Bool)
+    case accessUnit(AccessUnit)
+    /// The publisher left (it may come back within the grace window).
+    case publisherLeft
+    /// The grace window passed without a publisher: the stream has ended.
+    case ended
+}
+
+/// A consumer of a path's media (the HLS packager; later SRT readers and recorders). `handle` runs
+/// on the publisher's receive loop and must not block: a reader with its own slow consumers queues
+/// with a bound and drops, never holds the publisher up.
+public protocol PathReader: AnyObject, Sendable {
+    func handle(_ event: PathEvent)
+}

@@ -1,0 +1,10 @@
+/// The numbering of a path's segments, owned by the path so it survives a packager restart: media
+/// sequence numbers never go back (RFC 8216 6.2.1) and the discontinuity sequence stays right.
+public struct SequenceCounters: Sendable, Equatable {
+    /// The media sequence number the next segment gets.
+    public var nextMediaSequence: Int = 0
+    /// EXT-X-DISCONTINUITY-SEQUENCE of the oldest segment still in the window.
+    public var discontinuitySequence: Int = 0
+
+    public init() {}
+}

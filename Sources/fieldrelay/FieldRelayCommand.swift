@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct FieldRelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fieldrelay",
+        abstract: "FieldRelay: SRT in, HLS out — the live video gateway for rural emergency command.",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}
