@@ -55,18 +55,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Shared by the test targets: clips made with the real ffmpeg, processes, HTTP, a running gateway.
+        .target(name: "TestSupport", dependencies: [
+            "RelayApp",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Tests/TestSupport"),
+
         .testTarget(name: "MediaTypesTests", dependencies: ["MediaTypes"]),
         .testTarget(name: "SRTTransportTests", dependencies: ["SRTTransport"]),
-        .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes"]),
+        .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes", "TestSupport"]),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
-        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
         .testTarget(name: "RelayAPITests", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp",
+            "RelayApp", "TestSupport", "StreamHub",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

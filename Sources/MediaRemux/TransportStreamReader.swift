@@ -25,6 +25,10 @@ public final class TransportStreamReader {
     /// Announced track index → published index, once the tracks are published.
     private var published: [Int: Int]?
     private var programArrival: UInt64 = 0
+    /// Units that arrived while tracks were still being learned, from the first video keyframe on,
+    /// so the first segment does not lose its first GOP. Bounded.
+    private var held: [AccessUnit] = []
+    static let heldLimit = 1500
     public private(set) var unitsBeforeTracks = 0
     private var clocks: [Int: TimestampUnwrapper] = [:]
     private var lastVideoDTS: [Int: Int64] = [:]
@@ -78,6 +82,7 @@ public final class TransportStreamReader {
             tracks = newTracks
             ready = []
             published = nil
+            held = []
             programArrival = arrival
             clocks = [:]
             lastVideoDTS = [:]
@@ -87,23 +92,47 @@ public final class TransportStreamReader {
         case .packet(let packet):
             guard let (index, parser) = parsers[packet.pid] else { return }
             for frame in parser.parse(packet.payload, pts: packet.pts, dts: packet.dts) {
-                guard var unit = accessUnit(frame, track: index, parser: parser, arrival: arrival) else { continue }
+                guard let unit = accessUnit(frame, track: index, parser: parser, arrival: arrival) else { continue }
                 if published == nil {
                     // Muxers need each track's parameters (an audio sample rate, say) before the first
                     // segment: tracks are published once every one is known, or after a timeout.
                     if isReady(tracks[index], unit: unit) { ready.insert(index) }
+                    hold(unit)
                     if ready.count == tracks.count || (!ready.isEmpty && arrival &- programArrival >= Self.trackReadinessTimeout) {
                         publishTracks(emit: emit)
+                        let waiting = held
+                        held = []
+                        for unit in waiting { emitMapped(unit, emit: emit) }
                     }
-                }
-                guard let map = published, let target = map[index] else {
-                    unitsBeforeTracks += 1
                     continue
                 }
-                unit.track = target
-                emit(.accessUnit(unit))
+                emitMapped(unit, emit: emit)
             }
         }
+    }
+
+    private func hold(_ unit: AccessUnit) {
+        let hasVideo = tracks.contains { $0.codec.isVideo }
+        // Nothing before the first video keyframe is worth keeping: no segment can start there.
+        if hasVideo && held.isEmpty && !(tracks[unit.track].codec.isVideo && unit.isKeyframe) {
+            unitsBeforeTracks += 1
+            return
+        }
+        if held.count >= Self.heldLimit {
+            held.removeFirst()
+            unitsBeforeTracks += 1
+        }
+        held.append(unit)
+    }
+
+    private func emitMapped(_ unit: AccessUnit, emit: (Event) -> Void) {
+        guard let target = published?[unit.track] else {
+            unitsBeforeTracks += 1
+            return
+        }
+        var unit = unit
+        unit.track = target
+        emit(.accessUnit(unit))
     }
 
     private func isReady(_ track: Track, unit: AccessUnit) -> Bool {

@@ -18,6 +18,7 @@ public final class RelayApplication: Sendable {
     private let services: [any Service]
     private let httpPortBox: PortBox
     private let logger: Logger
+    private let group = Mutex<ServiceGroup?>(nil)
 
     init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, ingestCounters: IngestCounters,
          services: [any Service], httpPortBox: PortBox, logger: Logger) {
@@ -46,7 +47,13 @@ public final class RelayApplication: Sendable {
         configuration.maximumGracefulShutdownDuration = .seconds(4)
         configuration.maximumCancellationDuration = .seconds(1)
         let group = ServiceGroup(configuration: configuration)
+        self.group.withLock { $0 = group }
         try await group.run()
+    }
+
+    /// Starts the same drain a SIGTERM starts (used by tests and embedders).
+    public func shutdown() async {
+        await group.withLock { $0 }?.triggerGracefulShutdown()
     }
 }
 

@@ -96,7 +96,7 @@ public final class SRTServer: Sendable {
             throw SRTError(.listen, "srt_listen_callback: \(lastErrorText())")
         }
         guard srt_listen(socket, Int32(configuration.listenBacklog)) == 0 else {
-            throw SRTError(.listen, "srt_listen: \(lastErrorText())")
+            throw SRTError(.listen, "cannot listen on UDP \(configuration.host):\(configuration.port): \(lastErrorText())")
         }
         let loopCount = max(1, configuration.receiveLoops)
         for index in 0..<loopCount {

@@ -1,0 +1,170 @@
+import Foundation
+import HLSPackager
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MediaTypes
+import StreamHub
+import Testing
+@testable import RelayAPI
+
+@Suite("HTTP routes: HLS delivery, errors, CORS, metrics")
+struct RelayRouterTests {
+    static func makePaths() -> PathManager {
+        PathManager(configuration: .init(), logger: Logger(label: "test")) { path in
+            [ClassicHLSPackager(path: path, configuration: HLSConfiguration(segmentTargetSeconds: 1), logger: Logger(label: "test"))]
+        }
+    }
+
+    /// Publishes 3.1 s of synthetic H.264 (keyframe every second) on `name`.
+    static func publish(_ paths: PathManager, _ name: String) throws {
+        let session = try paths.attachPublisher(try PathName(name), identity: PublisherIdentity(source: name, connection: "test") { _ in })
+        session.publish(tracks: [Track(index: 0, codec: .h264, pid: 256)])
+        for frame in 0..<78 {
+            let key = frame % 25 == 0
+            session.publish(AccessUnit(track: 0, pts: Int64(frame) * 3600, dts: Int64(frame) * 3600, duration: 3600, isKeyframe: key,
+                                       data: [0, 0, 0, 1, key ? 0x65 : 0x41, 0x88, 0x84], arrival: MonotonicClock.now()))
+        }
+    }
+
+    static func app(_ paths: PathManager, origins: [String] = ["*"]) -> some ApplicationProtocol {
+        let router = RelayRouter.build(paths: paths, configuration: .init(corsAllowedOrigins: origins, firstSegmentWait: .milliseconds(200))) {
+            [MetricFamily(name: "fieldrelay_test_total", help: "A test counter.", kind: .counter, samples: [.init(labels: [("code", "1400")], value: 3)])]
+        }
+        return Application(router: router)
+    }
+
+    @Test("a live path's playlist and segments, with content types and cache headers")
+    func playlistAndSegment() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1")
+        try await Self.app(paths).test(.router) { client in
+            let playlistText = try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/vnd.apple.mpegurl")
+                #expect(response.headers[.cacheControl] == "max-age=1")
+                return String(buffer: response.body)
+            }
+            #expect(playlistText.hasPrefix("#EXTM3U\n"))
+            let uri = try #require(playlistText.split(separator: "\n").first { $0.hasSuffix(".ts") })
+            try await client.execute(uri: "/hls/lab/cam1/ts.m3u8", method: .get) { response in
+                #expect(String(buffer: response.body) == playlistText, "ts.m3u8 is the same classic playlist")
+            }
+            try await client.execute(uri: "/hls/lab/cam1/\(uri)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "video/mp2t")
+                #expect(response.headers[.cacheControl]?.contains("immutable") == true)
+                #expect(response.body.readableBytes > 0 && response.body.readableBytes % 188 == 0)
+            }
+        }
+    }
+
+    @Test("?token= is carried on to every URI the playlist lists")
+    func tokenPropagation() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1")
+        try await Self.app(paths).test(.router) { client in
+            try await client.execute(uri: "/hls/lab/cam1/index.m3u8?token=abc%2B1", method: .get) { response in
+                let uris = String(buffer: response.body).split(separator: "\n").filter { !$0.hasPrefix("#") }
+                #expect(!uris.isEmpty)
+                #expect(uris.allSatisfy { $0.hasSuffix(".ts?token=abc%2B1") })
+            }
+        }
+    }
+
+    @Test("unknown paths 404, malformed ones 400, never a file from disk", arguments: [
+        ("/hls/lab/nobody/index.m3u8", HTTPResponse.Status.notFound),
+        ("/hls/lab/cam1/nothing.ts", .notFound),
+        ("/hls/lab/cam1/index.m3u9", .notFound),
+        ("/hls/video/cam1/index.m3u8", .notFound),
+        ("/hls/lab/../../etc/passwd", .badRequest),
+        ("/hls/lab/%2e%2e/index.m3u8", .badRequest),
+        ("/hls/lab/.secret/index.m3u8", .badRequest),
+        ("/hls/index.m3u8", .notFound),
+    ])
+    func errors(uri: String, status: HTTPResponse.Status) async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1")
+        try await Self.app(paths).test(.router) { client in
+            try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.status == status, "\(uri)")
+                if response.status != .ok {
+                    #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                    #expect(String(buffer: response.body).contains("\"message\""))
+                }
+            }
+        }
+    }
+
+    @Test("a live path without a finished segment answers 503 with Retry-After after the wait")
+    func noSegmentYet() async throws {
+        let paths = Self.makePaths()
+        _ = try paths.attachPublisher(try PathName("lab/early"), identity: PublisherIdentity(source: "lab/early", connection: "t") { _ in })
+        try await Self.app(paths).test(.router) { client in
+            try await client.execute(uri: "/hls/lab/early/index.m3u8", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+            }
+        }
+    }
+
+    @Test("CORS: configured origins are allowed, others are not; preflight answered")
+    func cors() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1")
+        try await Self.app(paths, origins: ["https://hall.example"]).test(.router) { client in
+            try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .get, headers: [.origin: "https://hall.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "https://hall.example")
+            }
+            try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .get, headers: [.origin: "https://evil.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+            try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .options,
+                                     headers: [.origin: "https://hall.example", .accessControlRequestMethod: "GET"]) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowMethods]?.contains("GET") == true)
+            }
+        }
+        try await Self.app(paths).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get, headers: [.origin: "https://any.example"]) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+            }
+        }
+    }
+
+    @Test("/metrics is Prometheus text")
+    func metrics() async throws {
+        try await Self.app(Self.makePaths()).test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(String(buffer: response.body) == """
+                # HELP fieldrelay_test_total A test counter.
+                # TYPE fieldrelay_test_total counter
+                fieldrelay_test_total{code="1400"} 3
+
+                """)
+            }
+        }
+    }
+
+    @Test("the path list and the status page")
+    func pathListAndPage() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1")
+        try await Self.app(paths).test(.router) { client in
+            try await client.execute(uri: "/api/v1/paths", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let list = try #require(json?["paths"] as? [[String: Any]])
+                #expect(list.first?["path"] as? String == "lab/cam1")
+                #expect(list.first?["status"] as? String == "online")
+                #expect(list.first?["hlsUrl"] as? String == "/hls/lab/cam1/index.m3u8")
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(String(buffer: response.body).contains("<video"))
+            }
+        }
+    }
+}

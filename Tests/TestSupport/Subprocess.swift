@@ -1,0 +1,80 @@
+import Foundation
+
+/// Runs a real program (ffmpeg, ffprobe, srt-live-transmit) and collects its output.
+public final class Subprocess: @unchecked Sendable {
+    // @unchecked: `process` is configured before start and only read afterwards; output pipes are
+    // drained by their own handlers into the Mutex-free buffers below, written from one queue each.
+    public let process = Process()
+    private let outputPipe = Pipe()
+    private let errorPipe = Pipe()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+
+    public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: try Subprocess.locate(executable))
+        process.arguments = arguments
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
+        if let stdin { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
+        outputPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stdoutData.append(data) }
+        }
+        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.lock.withLock { self?.stderrData.append(data) }
+        }
+        try process.run()
+    }
+
+    public static func locate(_ name: String) throws -> String {
+        if name.hasPrefix("/") { return name }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestFailure("\(name) not found on PATH (run scripts/install-deps.sh --test)")
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits for exit at most `timeout`, then kills. Returns the exit status.
+    @discardableResult
+    public func wait(timeout: Duration = .seconds(60)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning {
+            process.terminate()
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        // Let the readability handlers drain what is left.
+        try? await Task.sleep(for: .milliseconds(50))
+        return process.terminationStatus
+    }
+
+    public func terminate() {
+        if process.isRunning { process.terminate() }
+    }
+
+    public func interrupt() {
+        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+    }
+
+    public var standardOutput: String { lock.withLock { String(decoding: stdoutData, as: UTF8.self) } }
+    public var standardError: String { lock.withLock { String(decoding: stderrData, as: UTF8.self) } }
+
+    /// Runs to completion and returns (status, stdout, stderr).
+    public static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (Int32, String, String) {
+        let process = try Subprocess(executable, arguments)
+        let status = await process.wait(timeout: timeout)
+        return (status, process.standardOutput, process.standardError)
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
