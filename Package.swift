@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims. Only SRTTransport imports CSRT and only MediaRemux imports CFFmpeg.
@@ -33,24 +34,28 @@ let package = Package(
             "MediaTypes",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The only importer of GRDB: areas, organisations, rooms, devices, keys, live status.
+        .target(name: "RoomRegistry", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "HLSPackager", dependencies: [
             "MediaRemux", "StreamHub", "MediaTypes",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes",
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "RoomRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "RoomRegistry",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp",
+            "RelayApp", "RoomRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,10 +72,12 @@ let package = Package(
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
         .testTarget(name: "RelayAPITests", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes",
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),
+        // GRDB here only lets the tests inspect and lock the database file directly.
+        .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "RelayApp", "TestSupport", "StreamHub",
             .product(name: "Logging", package: "swift-log"),

@@ -10,6 +10,7 @@ struct HLSController<Context: RequestContext>: Sendable {
     let paths: PathManager
     /// How long a playlist request for a live path without a finished segment yet may wait for one.
     let firstSegmentWait: Duration
+    let tokens: AccessTokens
 
     func addRoutes(to router: Router<Context>) {
         router.get("/hls/**") { request, context in
@@ -30,6 +31,11 @@ struct HLSController<Context: RequestContext>: Sendable {
             case .malformedPath: throw APIError(.badRequest, error.message)
             case .unknownPath, .pathBusy: throw APIError(.notFound, error.message)
             }
+        }
+        // lab/* (open ingest only) is readable by anyone; registered sources need the admin token
+        // until joint reporting scopes viewing by organisation.
+        if name.kind != .lab {
+            try tokens.requireAdmin(request)
         }
         guard let path = paths.path(name), let packager = path.reader(of: ClassicHLSPackager.self) else {
             throw APIError(.notFound, "no stream at \(name)")

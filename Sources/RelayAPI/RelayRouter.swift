@@ -3,6 +3,7 @@ import HLSPackager
 import HTTPTypes
 import Hummingbird
 import Logging
+import RoomRegistry
 import StreamHub
 
 /// The HTTP surface of FieldRelay, built once and used by both the server and the tests.
@@ -11,19 +12,28 @@ public enum RelayRouter {
         public var corsAllowedOrigins: [String]
         /// A playlist request that arrives before the first segment is complete waits this long.
         public var firstSegmentWait: Duration
+        public var tokens: AccessTokens
+        /// Host name installers' devices reach the SRT port by; empty: the host the HTTP request named.
+        public var publicHost: String
+        public var srtPort: Int
 
-        public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6)) {
+        public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6),
+                    tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000) {
             self.corsAllowedOrigins = corsAllowedOrigins
             self.firstSegmentWait = firstSegmentWait
+            self.tokens = tokens
+            self.publicHost = publicHost
+            self.srtPort = srtPort
         }
     }
 
-    public static func build(paths: PathManager, configuration: Configuration,
+    public static func build(paths: PathManager, registry: Registry? = nil, configuration: Configuration,
                              metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
-        HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait).addRoutes(to: router)
+        HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait,
+                                           tokens: configuration.tokens).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -41,6 +41,7 @@ extension RelayConfiguration {
             configuration.srt.receiveLoops = try srt.int("receiveLoops", default: configuration.srt.receiveLoops)
             configuration.srt.maxConnections = try srt.int("maxConnections", default: configuration.srt.maxConnections)
             configuration.srt.openIngest = try srt.bool("openIngest", default: configuration.srt.openIngest)
+            configuration.srt.publicHost = try srt.string("publicHost", default: configuration.srt.publicHost)
             try srt.finish()
         }
         if var http = try reader.section("http") {

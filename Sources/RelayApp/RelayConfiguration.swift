@@ -27,6 +27,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var receiveLoops: Int = 2
         public var maxConnections: Int = 4000
         public var openIngest: Bool = false
+        public var publicHost: String = ""
     }
 
     public struct HTTP: Sendable, Equatable {

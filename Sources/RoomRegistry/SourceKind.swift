@@ -1,0 +1,18 @@
+/// The registered kinds of SRT source. `lab/` paths are not registered and have no kind here.
+public enum SourceKind: String, Codable, Sendable, CaseIterable {
+    /// A village emergency video room: `room/<12-digit code>`.
+    case room
+    /// A device such as a body camera: `cam/<device id>`.
+    case device
+    /// A command hall's own camera: `hall/<organisation id>`.
+    case hall
+
+    /// The first path component used for this kind.
+    public var pathPrefix: String {
+        switch self {
+        case .room: return "room"
+        case .device: return "cam"
+        case .hall: return "hall"
+        }
+    }
+}

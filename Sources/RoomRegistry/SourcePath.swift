@@ -1,0 +1,51 @@
+/// A registered source's path (`room/<code>`, `cam/<id>`, `hall/<org>`), parsed and validated.
+public struct SourcePath: Hashable, Sendable, CustomStringConvertible {
+    public let kind: SourceKind
+    /// The room code, device id or organisation id.
+    public let identifier: String
+
+    public init(kind: SourceKind, identifier: String) throws {
+        switch kind {
+        case .room:
+            guard AreaCode.isValid(identifier, level: .village) else {
+                throw RegistryError(.invalid, "a room path needs a 12-digit village code, not '\(identifier.prefix(64))'")
+            }
+        case .device:
+            guard DeviceIdentifier.isValid(identifier) else {
+                throw RegistryError(.invalid, DeviceIdentifier.rule(for: identifier))
+            }
+        case .hall:
+            guard OrganisationIdentifier.isValid(identifier) else {
+                throw RegistryError(.invalid, "'\(identifier.prefix(64))' is not a valid organisation id")
+            }
+        }
+        self.kind = kind
+        self.identifier = identifier
+    }
+
+    /// Parses `room/…`, `cam/…` or `hall/…`. Anything else (including `lab/…`) is refused.
+    public init(parsing path: String) throws {
+        guard let slash = path.firstIndex(of: "/") else {
+            throw RegistryError(.invalid, "'\(path.prefix(64))' is not a source path (expected room/, cam/ or hall/)")
+        }
+        let prefix = path[..<slash]
+        let rest = String(path[path.index(after: slash)...])
+        guard let kind = SourceKind.allCases.first(where: { $0.pathPrefix == prefix }) else {
+            throw RegistryError(.invalid, "'\(path.prefix(64))' is not a registered source path (expected room/, cam/ or hall/)")
+        }
+        try self.init(kind: kind, identifier: rest)
+    }
+
+    /// Non-throwing constructor for identifiers already validated (e.g. read back from the registry).
+    init(trusted kind: SourceKind, _ identifier: String) {
+        self.kind = kind
+        self.identifier = identifier
+    }
+
+    public var path: String { "\(kind.pathPrefix)/\(identifier)" }
+    public var description: String { path }
+
+    /// The SRT access-control stream id a device uses to publish here
+    /// (`#!::r=<path>,m=publish`, per the SRT access-control specification).
+    public var publishStreamID: String { "#!::r=\(path),m=publish" }
+}
