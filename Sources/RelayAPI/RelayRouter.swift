@@ -40,8 +40,11 @@ public enum RelayRouter {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: MetricFamily.render(metrics()))))
         }
         router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/api/v1/paths") { _, _ in
-            try jsonResponse(PathList(paths: paths.allPaths().map { PathInfo($0.snapshot) }))
+        router.get("/api/v1/paths") { request, _ in
+            // lab paths are public (open ingest); registered sources only for the admin for now.
+            let admin = (try? configuration.tokens.requireAdmin(request)) != nil
+            let visible = paths.allPaths().filter { admin || $0.name.kind == .lab }
+            return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
         }
         router.get("/") { _, _ in
             var headers = HTTPFields()

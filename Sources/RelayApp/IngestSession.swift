@@ -12,14 +12,16 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
     private let session: PublisherSession
     private let reader: TransportStreamReader
     private let counters: IngestCounters
+    private let connections: ConnectionTable
     private let logger: Logger
     private var reportedContinuityErrors = 0
     private var failed = false
 
-    init(connection: SRTConnection, session: PublisherSession, counters: IngestCounters, logger: Logger) {
+    init(connection: SRTConnection, session: PublisherSession, counters: IngestCounters, connections: ConnectionTable, logger: Logger) {
         self.connection = connection
         self.session = session
         self.counters = counters
+        self.connections = connections
         var logger = logger
         logger[metadataKey: "path"] = "\(session.pathName)"
         logger[metadataKey: "conn"] = "\(connection.id)"
@@ -71,6 +73,7 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
             reader.flush(arrival: MonotonicClock.now()) { event in deliver(event) }
         }
         session.end()
+        connections.remove(connection, for: session.pathName)
         counters.publishersConnected.subtract(1, ordering: .relaxed)
         logger.info("publisher disconnected", metadata: ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"])
     }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MediaRemux
 import RelayAPI
+import RoomRegistry
 import ServiceLifecycle
 import SRTTransport
 import StreamHub
@@ -14,17 +15,24 @@ public final class RelayApplication: Sendable {
     public let configuration: RelayConfiguration
     public let paths: PathManager
     public let srt: SRTServer
+    public let registry: Registry
+    /// Where the admin token is kept (mode 0600), and the token.
+    public let adminTokenPath: String
+    public let adminToken: String
     public let ingestCounters: IngestCounters
     private let services: [any Service]
     private let httpPortBox: PortBox
     private let logger: Logger
     private let group = Mutex<ServiceGroup?>(nil)
 
-    init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, ingestCounters: IngestCounters,
-         services: [any Service], httpPortBox: PortBox, logger: Logger) {
+    init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, registry: Registry, adminToken: (String, String),
+         ingestCounters: IngestCounters, services: [any Service], httpPortBox: PortBox, logger: Logger) {
         self.configuration = configuration
         self.paths = paths
         self.srt = srt
+        self.registry = registry
+        self.adminToken = adminToken.0
+        self.adminTokenPath = adminToken.1
         self.ingestCounters = ingestCounters
         self.services = services
         self.httpPortBox = httpPortBox
@@ -60,7 +68,7 @@ public final class RelayApplication: Sendable {
 extension RelayApplication {
     /// Builds the whole gateway from its configuration. Binds the SRT port now, so a port in use is
     /// an error at start, not a silent failure later.
-    public static func build(_ configuration: RelayConfiguration, logger baseLogger: Logger? = nil) throws -> RelayApplication {
+    public static func build(_ configuration: RelayConfiguration, logger baseLogger: Logger? = nil) async throws -> RelayApplication {
         try configuration.validate()
         func logger(_ label: String) -> Logger {
             var logger = baseLogger ?? Logger(label: "fieldrelay.\(label)")
@@ -75,6 +83,31 @@ extension RelayApplication {
             throw RelayAppError(.startup, "cannot create data directory \(configuration.dataDirectory): \(error.localizedDescription)")
         }
         FFmpegLog.bridge(to: logger("remux"))
+
+        // The registry: seeded with the Tongren demo on the first start on an empty data directory.
+        let dataURL = URL(fileURLWithPath: configuration.dataDirectory)
+        let registryLogger = logger("registry")
+        let firstStart = !FileManager.default.fileExists(atPath: dataURL.appendingPathComponent(Registry.databaseFileName).path)
+        let registry: Registry
+        do {
+            registry = try Registry.open(directory: dataURL)
+            if firstStart, try await registry.seedDemo() {
+                let counts = try await registry.counts()
+                registryLogger.notice("first start: seeded the Tongren demo registry (synthetic township and village names, flagged)", metadata: [
+                    "counties": "\(counts.counties)", "townships": "\(counts.townships)", "rooms": "\(counts.rooms)"])
+            }
+            // After a restart every source starts offline; status comes back with its media.
+            try await registry.status.resetAllOffline()
+        } catch {
+            throw RelayAppError(.startup, "registry in \(configuration.dataDirectory): \(error)")
+        }
+        let admin: (token: String, path: URL, created: Bool)
+        do {
+            admin = try AdminToken.loadOrCreate(directory: dataURL)
+        } catch {
+            throw RelayAppError(.startup, "admin token in \(configuration.dataDirectory): \(error)")
+        }
+        appLogger.notice(admin.created ? "admin token written (mode 0600)" : "admin token", metadata: ["file": "\(admin.path.path)"])
 
         let hlsConfiguration = HLSConfiguration(segmentTargetSeconds: configuration.hls.segmentTargetSeconds,
                                                 windowSegments: configuration.hls.windowSegments,
@@ -93,7 +126,19 @@ extension RelayApplication {
         if configuration.srt.openIngest {
             appLogger.warning("open ingest is on: any lab/<name> path may publish without a key (lab use only)")
         }
-        let admission = IngestAdmission(paths: paths, openIngest: configuration.srt.openIngest, counters: ingestCounters, logger: logger("ingest"))
+        let connections = ConnectionTable()
+        let admission = IngestAdmission(paths: paths, admissionIndex: registry.admission, openIngest: configuration.srt.openIngest,
+                                        counters: ingestCounters, connections: connections, logger: logger("ingest"))
+        // A revoked device or a rotated key loses its live connection at once; the device must come
+        // back with the new key (or not at all).
+        let hubLogger = logger("hub")
+        registry.onSourceChanged = { [paths] change in
+            guard change.kind == .revoked || change.kind == .keyRotated || change.kind == .removed,
+                  let name = try? PathName(change.path), let path = paths.path(name) else { return }
+            if path.disconnectPublisher(reason: "source \(change.kind.rawValue)") {
+                hubLogger.notice("live connection cut", metadata: ["path": "\(name)", "because": "\(change.kind.rawValue)"])
+            }
+        }
         let srt = SRTServer(configuration: SRTServerConfiguration(
             host: configuration.srt.host, port: configuration.srt.port, latencyMilliseconds: configuration.srt.latencyMs,
             peerIdleTimeoutMilliseconds: configuration.srt.peerIdleTimeoutMs, receiveLoops: configuration.srt.receiveLoops,
@@ -105,9 +150,11 @@ extension RelayApplication {
         }
 
         let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters)
-        let router = RelayRouter.build(paths: paths, configuration: RelayRouter.Configuration(
+        let router = RelayRouter.build(paths: paths, registry: registry, configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
-            firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)))) {
+            firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
+            tokens: AccessTokens(admin: admin.token), publicHost: configuration.srt.publicHost,
+            srtPort: srt.boundPort ?? configuration.srt.port)) {
             metrics.families()
         }
         let httpPortBox = PortBox()
@@ -124,9 +171,11 @@ extension RelayApplication {
         let services: [any Service] = [
             SRTIngestService(server: srt),
             HousekeepingService(paths: paths, interval: .milliseconds(250)),
+            StatusService(paths: paths, registry: registry, connections: connections, logger: registryLogger),
             http,
         ]
-        return RelayApplication(configuration: configuration, paths: paths, srt: srt, ingestCounters: ingestCounters,
+        return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
+                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters,
                                 services: services, httpPortBox: httpPortBox, logger: appLogger)
     }
 }

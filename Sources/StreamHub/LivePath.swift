@@ -175,11 +175,23 @@ public final class LivePath: Sendable {
 
     enum TickOutcome { case none, stalled, ended, expired }
 
+    /// Closes the current publisher's connection (its key was revoked or rotated). The path then
+    /// goes through the usual reconnect handling when the connection's close arrives.
+    @discardableResult
+    public func disconnectPublisher(reason: String) -> Bool {
+        guard let identity = state.withLock({ $0.publisher?.identity }) else { return false }
+        identity.close(reason)
+        return true
+    }
+
     public var snapshot: PathSnapshot {
         state.withLock { state in
-            PathSnapshot(name: name, status: state.status, since: state.statusSince,
-                         publisher: state.publisher?.identity.description, tracks: state.tracks,
-                         bytesIn: state.bytesIn, unitsIn: state.unitsIn, publishers: state.publishers)
+            let now = MonotonicClock.now()
+            let lastMedia = state.publisher.map { Date().addingTimeInterval(-Double(now &- min(now, $0.lastMedia)) / 1e9) }
+            return PathSnapshot(name: name, status: state.status, since: state.statusSince,
+                                publisher: state.publisher?.identity.description, tracks: state.tracks,
+                                bytesIn: state.bytesIn, unitsIn: state.unitsIn, publishers: state.publishers,
+                                lastMediaAt: lastMedia)
         }
     }
 }
@@ -228,4 +240,6 @@ public struct PathSnapshot: Sendable {
     public var bytesIn: Int
     public var unitsIn: Int
     public var publishers: Int
+    /// Wall-clock time of the last access unit from the current publisher.
+    public var lastMediaAt: Date?
 }

@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "fieldrelay.app")
         let application: RelayApplication
         do {
-            application = try RelayApplication.build(configuration)
+            application = try await RelayApplication.build(configuration)
         } catch let error as RelayAppError {
             logger.critical("cannot start: \(error.message)")
             throw ExitCode(2)

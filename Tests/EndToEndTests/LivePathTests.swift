@@ -125,7 +125,7 @@ struct LivePathTests {
         let cases: [(String, Int)] = [
             ("#!::m=publish", 1400),          // no resource
             ("lab/..", 1400),                 // a path that climbs
-            ("room/520602001201", 1404),      // no registry yet: not a known source
+            ("room/520602999999", 1404),      // a well-formed village code that is not registered
             ("video/cam1", 1404),             // unknown kind
             ("read:lab/busy", 1405),          // reading over SRT is not offered in this slice
             ("#!::r=lab/x,m=bidirectional", 1405),

@@ -10,7 +10,7 @@ public final class RunningGateway: Sendable {
     public let dataDirectory: String
     private let task: Task<Void, Error>
 
-    public static func start(_ configure: (inout RelayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
+    public static func start(dataDirectory: String? = nil, _ configure: (inout RelayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
         var configuration = RelayConfiguration()
         configuration.srt.host = "127.0.0.1"
         configuration.srt.port = 0
@@ -20,10 +20,10 @@ public final class RunningGateway: Sendable {
         configuration.srt.latencyMs = 200
         configuration.hls.segmentTargetSeconds = 1
         configuration.log.level = ProcessInfo.processInfo.environment["FIELDRELAY_TEST_LOG"] ?? "warning"
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-data-\(UUID().uuidString)").path
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-data-\(UUID().uuidString)").path
         configuration.dataDirectory = data
         configure(&configuration)
-        let application = try RelayApplication.build(configuration)
+        let application = try await RelayApplication.build(configuration)
         let task = Task { try await application.run(handleSignals: false) }
         let deadline = ContinuousClock.now + .seconds(20)
         while application.httpPort == nil {
@@ -50,11 +50,29 @@ public final class RunningGateway: Sendable {
         "srt://127.0.0.1:\(srtPort)?streamid=\(streamID)&latency=200000"
     }
 
-    public func stop() async {
+    public func stop(keepData: Bool = false) async {
         await application.shutdown()
         _ = try? await task.value
-        try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? application.registry.close()
+        if !keepData { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
+
+    /// The SRT URL an installer would use for a registered source, from the registry's provisioning.
+    public func provisionedURL(_ path: String, passphrase override: String? = nil) async throws -> String {
+        let provisioning = try await application.registry.provisioning(path: path)
+        let encoded = provisioning.streamId.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? provisioning.streamId
+        return "srt://127.0.0.1:\(srtPort)?streamid=\(encoded)&passphrase=\(override ?? provisioning.passphrase)&pbkeylen=16&latency=200000"
+    }
+
+    /// Starts the real ffmpeg publishing `clip` to a full SRT URL.
+    public func publish(_ clip: URL, url: String, loop: Bool = false) throws -> Subprocess {
+        var arguments = ["-hide_banner", "-loglevel", "error", "-re"]
+        if loop { arguments += ["-stream_loop", "-1"] }
+        arguments += ["-i", clip.path, "-c", "copy", "-f", "mpegts", url]
+        return try Subprocess("ffmpeg", arguments)
+    }
+
+    public var adminToken: String { application.adminToken }
 
     /// Starts the real ffmpeg publishing `clip` in real time (`-re`) to `streamID`.
     public func publish(_ clip: URL, streamID: String, loop: Bool = false, extra: [String] = []) throws -> Subprocess {
@@ -65,12 +83,13 @@ public final class RunningGateway: Sendable {
     }
 
     /// Fetches a playlist until `condition` holds or `timeout` passes.
-    public func waitForPlaylist(_ path: String, file: String = "index.m3u8", timeout: Duration = .seconds(30),
+    public func waitForPlaylist(_ path: String, file: String = "index.m3u8", token: String? = nil, timeout: Duration = .seconds(30),
                                 until condition: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last = ""
+        let query = token.map { "?token=\($0)" } ?? ""
         while ContinuousClock.now < deadline {
-            if let reply = try? await HTTPClient.get("\(baseURL)/hls/\(path)/\(file)"), reply.status == 200 {
+            if let reply = try? await HTTPClient.get("\(baseURL)/hls/\(path)/\(file)\(query)"), reply.status == 200 {
                 last = reply.text
                 if condition(last) { return last }
             }
