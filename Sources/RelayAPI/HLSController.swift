@@ -10,7 +10,7 @@ struct HLSController<Context: RequestContext>: Sendable {
     let paths: PathManager
     /// How long a playlist request for a live path without a finished segment yet may wait for one.
     let firstSegmentWait: Duration
-    let tokens: AccessTokens
+    let access: any MediaAccessPolicy
 
     func addRoutes(to router: Router<Context>) {
         router.get("/hls/**") { request, context in
@@ -32,11 +32,7 @@ struct HLSController<Context: RequestContext>: Sendable {
             case .unknownPath, .pathBusy: throw APIError(.notFound, error.message)
             }
         }
-        // lab/* (open ingest only) is readable by anyone; registered sources need the admin token
-        // until joint reporting scopes viewing by organisation.
-        if name.kind != .lab {
-            try tokens.requireAdmin(request)
-        }
+        let grant = try await access.authorizeRead(request, path: name)
         guard let path = paths.path(name), let packager = path.reader(of: ClassicHLSPackager.self) else {
             throw APIError(.notFound, "no stream at \(name)")
         }
@@ -49,7 +45,7 @@ struct HLSController<Context: RequestContext>: Sendable {
             guard let playlist else {
                 throw APIError(.serviceUnavailable, "\(name) has no complete segment yet", headers: [.retryAfter: "1"])
             }
-            let text = playlist.render(uriSuffix: tokenSuffix(request))
+            let text = playlist.render(uriSuffix: Self.tokenSuffix(grant.uriToken))
             var headers = HTTPFields()
             headers[.contentType] = "application/vnd.apple.mpegurl"
             // Live playlists change every segment; a cache may hold one for at most a second.
@@ -69,8 +65,8 @@ struct HLSController<Context: RequestContext>: Sendable {
 
     /// A playlist fetched with `?token=` passes the token on to every URI it lists: a `<video>`
     /// element cannot send an Authorization header.
-    func tokenSuffix(_ request: Request) -> String {
-        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return "" }
+    static func tokenSuffix(_ token: String?) -> String {
+        guard let token, !token.isEmpty else { return "" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return "?token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
     }

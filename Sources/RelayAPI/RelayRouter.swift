@@ -16,14 +16,18 @@ public enum RelayRouter {
         /// Host name installers' devices reach the SRT port by; empty: the host the HTTP request named.
         public var publicHost: String
         public var srtPort: Int
+        /// Who may read media; by default lab paths are open and registered sources need the admin token.
+        public var mediaAccess: (any MediaAccessPolicy)?
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6),
-                    tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000) {
+                    tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000,
+                    mediaAccess: (any MediaAccessPolicy)? = nil) {
             self.corsAllowedOrigins = corsAllowedOrigins
             self.firstSegmentWait = firstSegmentWait
             self.tokens = tokens
             self.publicHost = publicHost
             self.srtPort = srtPort
+            self.mediaAccess = mediaAccess
         }
     }
 
@@ -33,7 +37,7 @@ public enum RelayRouter {
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait,
-                                           tokens: configuration.tokens).addRoutes(to: router)
+                                           access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens)).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
