@@ -13,6 +13,8 @@ import Synchronization
 /// read the finished window under the same short lock.
 public final class ClassicHLSPackager: PathReader {
     public let configuration: HLSConfiguration
+    private let metrics: HLSMetrics
+    private let activity: Activity
     private let pathName: PathName
     private let instance: String
     private let logger: Logger
@@ -50,8 +52,11 @@ public final class ClassicHLSPackager: PathReader {
         var started: Date
     }
 
-    public init(path: LivePath, configuration: HLSConfiguration, logger: Logger) {
+    public init(path: LivePath, configuration: HLSConfiguration, metrics: HLSMetrics = HLSMetrics(),
+                idleTimeout: Duration? = nil, logger: Logger) {
         self.configuration = configuration
+        self.metrics = metrics
+        activity = Activity(idleTimeout: idleTimeout)
         pathName = path.name
         instance = path.instance
         var logger = logger
@@ -62,6 +67,11 @@ public final class ClassicHLSPackager: PathReader {
     }
 
     // MARK: - Reader
+
+    /// Marks the packager as wanted (every playlist or segment request).
+    public func touch() { activity.touch() }
+
+    public func isIdle(now: ContinuousClock.Instant) -> Bool { activity.isIdle(now: now) }
 
     public func handle(_ event: PathEvent) {
         let completed = state.withLock { state -> Bool in
@@ -107,12 +117,12 @@ public final class ClassicHLSPackager: PathReader {
             }
             do {
                 let muxer = try TransportStreamMuxer(tracks: state.tracks)
-                let sequence = withCounters { counters in
+                let sequence = withCounters(Self.counterKind) { counters in
                     defer { counters.nextMediaSequence += 1 }
                     return counters.nextMediaSequence
                 }
                 state.current = SegmentBuilder(muxer: muxer, sequence: sequence, startPTS: unit.pts, endPTS: unit.pts,
-                                               discontinuity: state.pendingDiscontinuity, started: Date())
+                                               discontinuity: state.pendingDiscontinuity, started: wallClock(ofArrival: unit.arrival))
                 state.pendingDiscontinuity = false
             } catch {
                 state.muxErrors += 1
@@ -157,6 +167,7 @@ public final class ClassicHLSPackager: PathReader {
         if let target = state.targetDuration {
             if rounded > target {
                 state.oversizedSegments += 1
+                metrics.oversizedSegments.add(1, ordering: .relaxed)
                 logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): the camera's keyframe interval is too long", metadata: [
                     "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(target)"])
             }
@@ -168,13 +179,14 @@ public final class ClassicHLSPackager: PathReader {
                                    programDateTime: current.started, data: data, name: "\(instance)-\(current.sequence).ts")
         state.segments.append(segment)
         state.segmentsProduced += 1
+        metrics.segments.add(1, ordering: .relaxed)
         // Slide: segments leaving the playlist take their discontinuities into the sequence number.
         let listed = configuration.windowSegments
         let keep = listed + configuration.retainedSegments
         if state.segments.count > listed {
             let leaving = state.segments[state.segments.count - listed - 1]
             if leaving.discontinuity {
-                withCounters { $0.discontinuitySequence += 1 }
+                withCounters(Self.counterKind) { $0.discontinuitySequence += 1 }
             }
         }
         if state.segments.count > keep {
@@ -183,9 +195,11 @@ public final class ClassicHLSPackager: PathReader {
         return true
     }
 
-    private func withCounters<Result>(_ body: (inout SequenceCounters) -> Result) -> Result {
+    static let counterKind = "classic"
+
+    private func withCounters<Result>(_ kind: String, _ body: (inout SequenceCounters) -> Result) -> Result {
         if let path = weakPath.withLock({ $0.path }) {
-            return path.withCounters(body)
+            return path.withCounters(kind, body)
         }
         var scratch = SequenceCounters()
         return body(&scratch)
@@ -211,7 +225,7 @@ public final class ClassicHLSPackager: PathReader {
 
     /// The current playlist, or nil while no segment is complete yet.
     public func playlist() -> Playlist? {
-        let discontinuitySequence = withCounters { $0.discontinuitySequence }
+        let discontinuitySequence = withCounters(Self.counterKind) { $0.discontinuitySequence }
         return state.withLock { state -> Playlist? in
             guard let target = state.targetDuration, !state.segments.isEmpty else { return nil }
             let listed = state.segments.suffix(configuration.windowSegments)

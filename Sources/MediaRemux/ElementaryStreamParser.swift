@@ -46,8 +46,9 @@ final class ElementaryStreamParser {
         avcodec_free_context(&context)
     }
 
-    var width: Int? { context.pointee.width > 0 ? Int(context.pointee.width) : nil }
-    var height: Int? { context.pointee.height > 0 ? Int(context.pointee.height) : nil }
+    // The H.264/H.265 parsers report the picture size on the parser context (from the SPS).
+    var width: Int? { parser.pointee.width > 0 ? Int(parser.pointee.width) : (context.pointee.width > 0 ? Int(context.pointee.width) : nil) }
+    var height: Int? { parser.pointee.height > 0 ? Int(parser.pointee.height) : (context.pointee.height > 0 ? Int(context.pointee.height) : nil) }
     /// From the last ADTS header (AAC); libavcodec's AAC parser does not fill these in.
     private(set) var sampleRate: Int?
     private(set) var channels: Int?

@@ -4,13 +4,20 @@ import HTTPTypes
 import Hummingbird
 import StreamHub
 
-/// Serves `/hls/<kind>/<id>/<file>`: the playlist as `index.m3u8` (and `ts.m3u8`, the name that
-/// stays classic MPEG-TS when Low-Latency HLS arrives) and the segments it lists.
+/// Serves `/hls/<kind>/<id>/<file>`:
+/// - `index.m3u8`: the configured default (Low-Latency unless configured otherwise; classic when
+///   the stream cannot be packaged as fMP4),
+/// - `ll.m3u8`: always Low-Latency HLS (fMP4 parts, blocking reload, delta updates),
+/// - `ts.m3u8`: always classic MPEG-TS HLS,
+/// and the segments, parts and init sections those playlists list. Packagers start on the first
+/// playlist request (backfilled from the path's recent media).
 struct HLSController<Context: RequestContext>: Sendable {
     let paths: PathManager
+    let packagers: HLSPackagers
     /// How long a playlist request for a live path without a finished segment yet may wait for one.
     let firstSegmentWait: Duration
     let access: any MediaAccessPolicy
+    let defaultLowLatency: Bool
 
     func addRoutes(to router: Router<Context>) {
         router.get("/hls/**") { request, context in
@@ -33,34 +40,112 @@ struct HLSController<Context: RequestContext>: Sendable {
             }
         }
         let grant = try await access.authorizeRead(request, path: name)
-        guard let path = paths.path(name), let packager = path.reader(of: ClassicHLSPackager.self) else {
+        guard let path = paths.path(name) else {
             throw APIError(.notFound, "no stream at \(name)")
         }
+        let suffix = Self.tokenSuffix(grant.uriToken)
         switch file {
-        case "index.m3u8", "ts.m3u8":
-            var playlist = packager.playlist()
-            if playlist == nil, await packager.waitForPlaylist(timeout: firstSegmentWait) {
-                playlist = packager.playlist()
+        case "ts.m3u8":
+            return try await classicPlaylist(path, suffix: suffix)
+        case "ll.m3u8":
+            return try await lowLatencyPlaylist(path, request: request, suffix: suffix, fallBack: false)
+        case "index.m3u8":
+            if defaultLowLatency {
+                return try await lowLatencyPlaylist(path, request: request, suffix: suffix, fallBack: true)
             }
-            guard let playlist else {
-                throw APIError(.serviceUnavailable, "\(name) has no complete segment yet", headers: [.retryAfter: "1"])
-            }
-            let text = playlist.render(uriSuffix: Self.tokenSuffix(grant.uriToken))
-            var headers = HTTPFields()
-            headers[.contentType] = "application/vnd.apple.mpegurl"
-            // Live playlists change every segment; a cache may hold one for at most a second.
-            headers[.cacheControl] = playlist.ended ? "max-age=60" : "max-age=1"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+            return try await classicPlaylist(path, suffix: suffix)
         default:
-            guard file.hasSuffix(".ts"), let segment = packager.segment(named: file) else {
-                throw APIError(.notFound, "no \(file) in \(name)")
+            if file.hasSuffix(".ts") {
+                guard let packager = path.reader(of: ClassicHLSPackager.self), let segment = packager.segment(named: file) else {
+                    throw APIError(.notFound, "no \(file) in \(name)")
+                }
+                packager.touch()
+                return Self.media(segment.data, type: "video/mp2t")
             }
-            var headers = HTTPFields()
-            headers[.contentType] = "video/mp2t"
-            // Segment names carry the path instance and sequence number: the bytes behind one never change.
-            headers[.cacheControl] = "public, max-age=3600, immutable"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: segment.data)))
+            return try await lowLatencyResource(path, file: file)
         }
+    }
+
+    // MARK: - Classic
+
+    private func classicPlaylist(_ path: LivePath, suffix: String) async throws -> Response {
+        let packager = packagers.classic(for: path)
+        var playlist = packager.playlist()
+        if playlist == nil, await packager.waitForPlaylist(timeout: firstSegmentWait) {
+            playlist = packager.playlist()
+        }
+        guard let playlist else {
+            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+        }
+        return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: playlist.ended)
+    }
+
+    // MARK: - Low-Latency
+
+    private func lowLatencyPlaylist(_ path: LivePath, request: Request, suffix: String, fallBack: Bool) async throws -> Response {
+        let query = try LowLatencyQuery(request.uri.queryParameters)
+        let packager = packagers.lowLatency(for: path)
+        if let reason = packager.unusableReason {
+            if fallBack { return try await classicPlaylist(path, suffix: suffix) }
+            throw APIError(.notFound, "no Low-Latency HLS for \(path.name): \(reason); use ts.m3u8")
+        }
+        var playlist = packager.playlist()
+        if playlist == nil, await packager.waitForPlaylist(timeout: firstSegmentWait) {
+            playlist = packager.playlist()
+        }
+        guard var current = playlist else {
+            if fallBack, packager.unusableReason != nil { return try await classicPlaylist(path, suffix: suffix) }
+            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+        }
+        if let sequence = query.sequence {
+            // Blocking playlist reload (rfc8216bis 6.2.5.2): hold until the part exists, answer at once.
+            guard sequence <= current.lastSequence + 2 else {
+                throw APIError(.badRequest, "_HLS_msn=\(sequence) is too far ahead of the live edge (\(current.lastSequence))")
+            }
+            let limit = Duration.seconds(3 * current.targetDuration)
+            guard await packager.waitFor(sequence: sequence, part: query.part, timeout: limit) else {
+                throw APIError(.serviceUnavailable, "_HLS_msn=\(sequence) not available after three target durations",
+                               headers: [.retryAfter: "1"])
+            }
+            current = packager.playlist() ?? current
+        }
+        return Self.playlistResponse(current.render(skip: query.skip, uriSuffix: suffix), ended: current.ended)
+    }
+
+    private func lowLatencyResource(_ path: LivePath, file: String) async throws -> Response {
+        guard let packager = path.reader(of: LowLatencyHLSPackager.self), let resource = packager.resource(named: file) else {
+            throw APIError(.notFound, "no \(file) in \(path.name)")
+        }
+        packager.touch()
+        if let data = packager.data(for: resource) {
+            return Self.media(data, type: "video/mp4")
+        }
+        // The part a preload hint named (or one just ahead of it): answer as soon as it is complete.
+        if case .part(let sequence, let index) = resource, let playlist = packager.playlist(),
+           sequence <= playlist.lastSequence + 1,
+           await packager.waitFor(sequence: sequence, part: index, timeout: .seconds(3 * playlist.targetDuration)),
+           let data = packager.data(for: resource) {
+            return Self.media(data, type: "video/mp4")
+        }
+        throw APIError(.notFound, "no \(file) in \(path.name)")
+    }
+
+    // MARK: - Responses
+
+    static func playlistResponse(_ text: String, ended: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/vnd.apple.mpegurl"
+        // Live playlists change with every part; a cache may hold one for at most a second.
+        headers[.cacheControl] = ended ? "max-age=60" : "max-age=1"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func media(_ bytes: [UInt8], type: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        // Names carry the path instance and sequence numbers: the bytes behind one never change.
+        headers[.cacheControl] = "public, max-age=3600, immutable"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// A playlist fetched with `?token=` passes the token on to every URI it lists: a `<video>`
@@ -69,5 +154,39 @@ struct HLSController<Context: RequestContext>: Sendable {
         guard let token, !token.isEmpty else { return "" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return "?token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+    }
+}
+
+/// The Low-Latency HLS delivery directives of a playlist request (rfc8216bis 6.2.5).
+struct LowLatencyQuery: Equatable {
+    var sequence: Int?
+    var part: Int?
+    var skip = false
+
+    init(sequence: Int? = nil, part: Int? = nil, skip: Bool = false) {
+        self.sequence = sequence
+        self.part = part
+        self.skip = skip
+    }
+
+    init(_ parameters: Parameters) throws {
+        func number(_ key: String) throws -> Int? {
+            guard let text = parameters.get(key) else { return nil }
+            guard let value = Int(text), value >= 0 else {
+                throw APIError(.badRequest, "\(key) must be a non-negative integer, not '\(text.prefix(32))'")
+            }
+            return value
+        }
+        sequence = try number("_HLS_msn")
+        part = try number("_HLS_part")
+        if part != nil && sequence == nil {
+            throw APIError(.badRequest, "_HLS_part needs _HLS_msn")
+        }
+        if let value = parameters.get("_HLS_skip") {
+            guard value == "YES" || value == "v2" else {
+                throw APIError(.badRequest, "_HLS_skip must be YES or v2")
+            }
+            skip = true
+        }
     }
 }

@@ -18,10 +18,13 @@ public enum RelayRouter {
         public var srtPort: Int
         /// Who may read media; by default lab paths are open and registered sources need the admin token.
         public var mediaAccess: (any MediaAccessPolicy)?
+        /// What `index.m3u8` serves: Low-Latency HLS (default) or classic.
+        public var defaultLowLatency: Bool
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6),
                     tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000,
-                    mediaAccess: (any MediaAccessPolicy)? = nil) {
+                    mediaAccess: (any MediaAccessPolicy)? = nil, defaultLowLatency: Bool = true) {
+            self.defaultLowLatency = defaultLowLatency
             self.corsAllowedOrigins = corsAllowedOrigins
             self.firstSegmentWait = firstSegmentWait
             self.tokens = tokens
@@ -31,13 +34,14 @@ public enum RelayRouter {
         }
     }
 
-    public static func build(paths: PathManager, registry: Registry? = nil, configuration: Configuration,
+    public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, configuration: Configuration,
                              metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
-        HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait,
-                                           access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens)).addRoutes(to: router)
+        HLSController<BasicRequestContext>(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
+                                           access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens),
+                                           defaultLowLatency: configuration.defaultLowLatency).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -117,10 +117,14 @@ extension RelayApplication {
         pathConfiguration.stallAfter = .milliseconds(Int64(configuration.paths.stallTimeoutSeconds * 1000))
         pathConfiguration.reconnectGrace = .milliseconds(Int64(configuration.paths.reconnectGraceSeconds * 1000))
         pathConfiguration.retention = .milliseconds(Int64(configuration.paths.retentionSeconds * 1000))
-        let hlsLogger = logger("hls")
-        let paths = PathManager(configuration: pathConfiguration, logger: logger("hub")) { path in
-            [ClassicHLSPackager(path: path, configuration: hlsConfiguration, logger: hlsLogger)]
-        }
+        pathConfiguration.backfill = .milliseconds(Int64(configuration.paths.backfillSeconds * 1000))
+        // Packagers are made on demand by HLS delivery, not with the path.
+        let paths = PathManager(configuration: pathConfiguration, logger: logger("hub")) { _ in [] }
+        let packagers = HLSPackagers(
+            classic: hlsConfiguration,
+            lowLatency: LowLatencyConfiguration(segmentTargetSeconds: configuration.hls.segmentTargetSeconds,
+                                                partTargetSeconds: configuration.hls.partTargetSeconds),
+            idleTimeout: .milliseconds(Int64(configuration.hls.packagerIdleSeconds * 1000)), logger: logger("hls"))
 
         let ingestCounters = IngestCounters()
         if configuration.srt.openIngest {
@@ -149,12 +153,13 @@ extension RelayApplication {
             throw RelayAppError(.startup, error.message)
         }
 
-        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters)
-        let router = RelayRouter.build(paths: paths, registry: registry, configuration: RelayRouter.Configuration(
+        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics)
+        let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
             tokens: AccessTokens(admin: admin.token), publicHost: configuration.srt.publicHost,
-            srtPort: srt.boundPort ?? configuration.srt.port)) {
+            srtPort: srt.boundPort ?? configuration.srt.port,
+            defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency")) {
             metrics.families()
         }
         let httpPortBox = PortBox()

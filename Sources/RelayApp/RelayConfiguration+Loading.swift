@@ -55,6 +55,9 @@ extension RelayConfiguration {
             configuration.hls.segmentTargetSeconds = try hls.double("segmentTargetSeconds", default: configuration.hls.segmentTargetSeconds)
             configuration.hls.windowSegments = try hls.int("windowSegments", default: configuration.hls.windowSegments)
             configuration.hls.retainedSegments = try hls.int("retainedSegments", default: configuration.hls.retainedSegments)
+            configuration.hls.defaultPlaylist = try hls.string("defaultPlaylist", default: configuration.hls.defaultPlaylist)
+            configuration.hls.partTargetSeconds = try hls.double("partTargetSeconds", default: configuration.hls.partTargetSeconds)
+            configuration.hls.packagerIdleSeconds = try hls.double("packagerIdleSeconds", default: configuration.hls.packagerIdleSeconds)
             try hls.finish()
         }
         if var paths = try reader.section("paths") {
@@ -62,6 +65,7 @@ extension RelayConfiguration {
             configuration.paths.stallTimeoutSeconds = try paths.double("stallTimeoutSeconds", default: configuration.paths.stallTimeoutSeconds)
             configuration.paths.reconnectGraceSeconds = try paths.double("reconnectGraceSeconds", default: configuration.paths.reconnectGraceSeconds)
             configuration.paths.retentionSeconds = try paths.double("retentionSeconds", default: configuration.paths.retentionSeconds)
+            configuration.paths.backfillSeconds = try paths.double("backfillSeconds", default: configuration.paths.backfillSeconds)
             try paths.finish()
         }
         try reader.finish()
@@ -88,10 +92,15 @@ extension RelayConfiguration {
         try check((0.5...30).contains(hls.segmentTargetSeconds), "hls.segmentTargetSeconds", "must be 0.5-30 seconds", hls.segmentTargetSeconds)
         try check((3...100).contains(hls.windowSegments), "hls.windowSegments", "must be 3-100 (RFC 8216 6.2.2 wants at least three target durations listed)", hls.windowSegments)
         try check((0...100).contains(hls.retainedSegments), "hls.retainedSegments", "must be 0-100", hls.retainedSegments)
+        try check(["low-latency", "classic"].contains(hls.defaultPlaylist), "hls.defaultPlaylist", "must be low-latency or classic", hls.defaultPlaylist)
+        try check((0.05...2).contains(hls.partTargetSeconds) && hls.partTargetSeconds < hls.segmentTargetSeconds,
+                  "hls.partTargetSeconds", "must be 0.05-2 seconds and below hls.segmentTargetSeconds", hls.partTargetSeconds)
+        try check((5...3600).contains(hls.packagerIdleSeconds), "hls.packagerIdleSeconds", "must be 5-3600 seconds", hls.packagerIdleSeconds)
         try check((100...60_000).contains(paths.takeoverAfterMs), "paths.takeoverAfterMs", "must be 100-60000 milliseconds", paths.takeoverAfterMs)
         try check((1...300).contains(paths.stallTimeoutSeconds), "paths.stallTimeoutSeconds", "must be 1-300 seconds", paths.stallTimeoutSeconds)
         try check((0...3600).contains(paths.reconnectGraceSeconds), "paths.reconnectGraceSeconds", "must be 0-3600 seconds", paths.reconnectGraceSeconds)
         try check((0...86_400).contains(paths.retentionSeconds), "paths.retentionSeconds", "must be 0-86400 seconds", paths.retentionSeconds)
+        try check((0...600).contains(paths.backfillSeconds), "paths.backfillSeconds", "must be 0-600 seconds", paths.backfillSeconds)
     }
 
     static func isIPv4(_ text: String) -> Bool {

@@ -41,6 +41,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var segmentTargetSeconds: Double = 2
         public var windowSegments: Int = 6
         public var retainedSegments: Int = 4
+        public var defaultPlaylist: String = "low-latency"
+        public var partTargetSeconds: Double = 0.2
+        public var packagerIdleSeconds: Double = 60
     }
 
     public struct Paths: Sendable, Equatable {
@@ -48,6 +51,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var stallTimeoutSeconds: Double = 5
         public var reconnectGraceSeconds: Double = 30
         public var retentionSeconds: Double = 300
+        public var backfillSeconds: Double = 30
     }
 
     public var logLevel: Logger.Level { Logger.Level(rawValue: log.level) ?? .info }

@@ -9,11 +9,12 @@ struct RelayMetrics: Sendable {
     let paths: PathManager
     let srt: SRTServer
     let ingest: IngestCounters
+    let hls: HLSMetrics
 
     func families() -> [MetricFamily] {
         let all = paths.allPaths()
         var online = 0, stalled = 0, reconnecting = 0
-        var segments = 0, oversized = 0, muxErrors = 0
+        var packagers = 0
         for path in all {
             switch path.snapshot.status {
             case .online: online += 1
@@ -21,12 +22,10 @@ struct RelayMetrics: Sendable {
             case .reconnecting: reconnecting += 1
             case .offline: break
             }
-            if let statistics = path.reader(of: ClassicHLSPackager.self)?.statistics {
-                segments += statistics.segmentsProduced
-                oversized += statistics.oversizedSegments
-                muxErrors += statistics.muxErrors
-            }
+            if path.reader(of: ClassicHLSPackager.self) != nil { packagers += 1 }
+            if path.reader(of: LowLatencyHLSPackager.self) != nil { packagers += 1 }
         }
+        let latency = hls.partLatency.snapshot()
         let counters = srt.counters
         let rejections = counters.rejectionsByCode().sorted { $0.key.rawValue < $1.key.rawValue }
         return [
@@ -46,12 +45,19 @@ struct RelayMetrics: Sendable {
                          kind: .counter, value: Double(ingest.continuityErrors.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_ingest_garbage_closed_total", help: "Publishers closed because their input was not MPEG-TS.",
                          kind: .counter, value: Double(ingest.garbageClosed.load(ordering: .relaxed))),
-            MetricFamily(name: "fieldrelay_hls_segments_total", help: "HLS segments produced by the paths now known.", kind: .counter,
-                         value: Double(segments)),
+            MetricFamily(name: "fieldrelay_hls_segments_total", help: "HLS segments produced (classic and Low-Latency).", kind: .counter,
+                         value: Double(hls.segments.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_hls_parts_total", help: "Low-Latency HLS parts produced.", kind: .counter,
+                         value: Double(hls.parts.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_hls_oversized_segments_total", help: "Segments longer than the playlist's target duration.",
-                         kind: .counter, value: Double(oversized)),
-            MetricFamily(name: "fieldrelay_hls_mux_errors_total", help: "Access units or segments the muxer refused.", kind: .counter,
-                         value: Double(muxErrors)),
+                         kind: .counter, value: Double(hls.oversizedSegments.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_hls_mux_errors_total", help: "Access units or segments the muxers refused.", kind: .counter,
+                         value: Double(hls.muxErrors.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_hls_packagers_active", help: "Packagers running now (they start on demand and stop when idle).",
+                         kind: .gauge, value: Double(packagers)),
+            MetricFamily.histogram(name: "fieldrelay_hls_part_latency_seconds",
+                                   help: "From the arrival of a part's last access unit to the part's availability in the playlist.",
+                                   buckets: latency.buckets, sum: latency.sum, count: latency.count),
             MetricFamily(name: "fieldrelay_srt_handshakes_admitted_total", help: "Handshakes the listen callback admitted.", kind: .counter,
                          value: Double(counters.admitted.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_connections_accepted_total",

@@ -14,7 +14,11 @@ public final class LivePath: Sendable {
     /// so a segment URL is never reused for other bytes, even across server restarts).
     public let instance: String
     private let state: Mutex<State>
-    private let counters = Mutex(SequenceCounters())
+    /// Segment numbering per packager kind ("classic", "low-latency"): owned by the path so it
+    /// survives a packager that stops when idle and starts again on demand.
+    private let counters = Mutex([String: SequenceCounters]())
+    /// How much recent media the path keeps so a packager started on demand can backfill.
+    let backfill: Int64
 
     struct State {
         var status: PathStatus = .offline
@@ -25,6 +29,7 @@ public final class LivePath: Sendable {
         var tracks: [Track] = []
         var everPublished = false
         var pendingDiscontinuity = false
+        var recent = RecentMedia()
         var bytesIn = 0
         var unitsIn = 0
         var publishers = 0
@@ -40,8 +45,10 @@ public final class LivePath: Sendable {
         var stallReported = false
     }
 
-    init(name: PathName) {
+    init(name: PathName, backfill: Duration = .seconds(30)) {
         self.name = name
+        let (seconds, attoseconds) = backfill.components
+        self.backfill = seconds * AccessUnit.clockRate + attoseconds / 1_000_000_000_000_000_000 * AccessUnit.clockRate
         instance = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
         state = Mutex(State())
     }
@@ -51,9 +58,40 @@ public final class LivePath: Sendable {
     public func addReader(_ reader: any PathReader) {
         state.withLock { state in
             state.readers.append(reader)
-            if !state.tracks.isEmpty, state.publisher != nil {
-                reader.handle(.tracks(state.tracks, discontinuity: false))
-            }
+            Self.backfill(reader, from: state)
+        }
+    }
+
+    /// The reader of this type, created (and backfilled with the recent media) if there is none:
+    /// packagers start when first asked for, so unwatched paths cost nothing in packaging.
+    public func reader<Reader: PathReader>(of type: Reader.Type, orCreate make: () throws -> Reader) rethrows -> Reader {
+        try state.withLock { state in
+            if let existing = state.readers.lazy.compactMap({ $0 as? Reader }).first { return existing }
+            let reader = try make()
+            state.readers.append(reader)
+            Self.backfill(reader, from: state)
+            return reader
+        }
+    }
+
+    /// A new reader first hears the current publisher's tracks and the media the path kept, from a
+    /// keyframe on, then the live media.
+    private static func backfill(_ reader: any PathReader, from state: State) {
+        guard !state.tracks.isEmpty, state.recent.tracks == state.tracks else { return }
+        reader.handle(.tracks(state.tracks, discontinuity: false))
+        for unit in state.recent.units { reader.handle(.accessUnit(unit)) }
+        if state.publisher == nil {
+            reader.handle(.publisherLeft)
+            if state.status == .offline { reader.handle(.ended) }
+        }
+    }
+
+    /// Detaches readers that report themselves idle (packagers nobody asked for in a while).
+    func detachIdleReaders(now: ContinuousClock.Instant) -> Int {
+        state.withLock { state in
+            let before = state.readers.count
+            state.readers.removeAll { $0.isIdle(now: now) }
+            return before - state.readers.count
         }
     }
 
@@ -68,8 +106,8 @@ public final class LivePath: Sendable {
 
     // MARK: - Counters owned by the path
 
-    public func withCounters<Result>(_ body: (inout SequenceCounters) -> Result) -> Result {
-        counters.withLock { body(&$0) }
+    public func withCounters<Result>(_ kind: String, _ body: (inout SequenceCounters) -> Result) -> Result {
+        counters.withLock { body(&$0[kind, default: SequenceCounters()]) }
     }
 
     // MARK: - Publishing
@@ -114,6 +152,7 @@ public final class LivePath: Sendable {
             let discontinuity = state.pendingDiscontinuity || !state.tracks.isEmpty
             state.pendingDiscontinuity = false
             state.tracks = tracks
+            state.recent = RecentMedia(tracks: tracks)
             for reader in state.readers { reader.handle(.tracks(tracks, discontinuity: discontinuity)) }
         }
     }
@@ -129,6 +168,7 @@ public final class LivePath: Sendable {
                 state.statusSince = Date()
                 state.publisher?.stallReported = false
             }
+            state.recent.append(unit, keep: backfill)
             for reader in state.readers { reader.handle(.accessUnit(unit)) }
         }
     }

@@ -15,6 +15,9 @@ public final class PathManager: Sendable {
         public var reconnectGrace: Duration = .seconds(30)
         /// How long an ended path stays readable before it is forgotten (5 min).
         public var retention: Duration = .seconds(300)
+        /// Recent media a path keeps (from a keyframe) so a packager started on demand backfills
+        /// at once: at least the longest playlist window.
+        public var backfill: Duration = .seconds(30)
 
         public init() {}
     }
@@ -50,7 +53,7 @@ public final class PathManager: Sendable {
     public func attachPublisher(_ name: PathName, identity: PublisherIdentity, now: UInt64 = MonotonicClock.now()) throws(StreamHubError) -> PublisherSession {
         let path = paths.withLock { paths -> (LivePath, Bool) in
             if let existing = paths[name] { return (existing, false) }
-            let created = LivePath(name: name)
+            let created = LivePath(name: name, backfill: configuration.backfill)
             paths[name] = created
             return (created, true)
         }
@@ -71,7 +74,9 @@ public final class PathManager: Sendable {
     /// Timers: stall, end of grace, retention. Call about twice a second.
     public func tick(now: UInt64 = MonotonicClock.now(), wallNow: Date = Date()) {
         var expired: [PathName] = []
+        let instant = ContinuousClock.now
         for path in allPaths() {
+            _ = path.detachIdleReaders(now: instant)
             let outcome = path.tick(now: now, wallNow: wallNow,
                                     stallAfter: Self.nanoseconds(configuration.stallAfter),
                                     grace: Self.seconds(configuration.reconnectGrace),

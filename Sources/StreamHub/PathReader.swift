@@ -19,4 +19,10 @@ public enum PathEvent: Sendable {
 /// with a bound and drops, never holds the publisher up.
 public protocol PathReader: AnyObject, Sendable {
     func handle(_ event: PathEvent)
+    /// Whether the reader may be detached (a packager nobody has asked for in a while).
+    func isIdle(now: ContinuousClock.Instant) -> Bool
+}
+
+extension PathReader {
+    public func isIdle(now: ContinuousClock.Instant) -> Bool { false }
 }

@@ -46,7 +46,7 @@ struct ServeCommandTests {
         var playlist = ""
         while !playlist.contains(".ts") && ContinuousClock.now < deadline + .seconds(20) {
             try await Task.sleep(for: .milliseconds(200))
-            playlist = (try? await HTTPClient.get("http://127.0.0.1:\(http)/hls/lab/cli/index.m3u8").text) ?? ""
+            playlist = (try? await HTTPClient.get("http://127.0.0.1:\(http)/hls/lab/cli/ts.m3u8").text) ?? ""
         }
         #expect(playlist.contains("#EXT-X-TARGETDURATION:2"), "default 2 s target")
 

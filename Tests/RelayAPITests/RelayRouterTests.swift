@@ -12,10 +12,12 @@ import Testing
 @Suite("HTTP routes: HLS delivery, errors, CORS, metrics")
 struct RelayRouterTests {
     static func makePaths() -> PathManager {
-        PathManager(configuration: .init(), logger: Logger(label: "test")) { path in
-            [ClassicHLSPackager(path: path, configuration: HLSConfiguration(segmentTargetSeconds: 1), logger: Logger(label: "test"))]
-        }
+        PathManager(configuration: .init(), logger: Logger(label: "test")) { _ in [] }
     }
+
+    static let packagers = HLSPackagers(classic: HLSConfiguration(segmentTargetSeconds: 1),
+                                        lowLatency: LowLatencyConfiguration(segmentTargetSeconds: 1),
+                                        idleTimeout: .seconds(60), logger: Logger(label: "test"))
 
     /// Publishes 3.1 s of synthetic H.264 (keyframe every second) on `name`.
     static func publish(_ paths: PathManager, _ name: String) throws {
@@ -28,8 +30,10 @@ struct RelayRouterTests {
         }
     }
 
-    static func app(_ paths: PathManager, origins: [String] = ["*"]) -> some ApplicationProtocol {
-        let router = RelayRouter.build(paths: paths, configuration: .init(corsAllowedOrigins: origins, firstSegmentWait: .milliseconds(200))) {
+    static func app(_ paths: PathManager, origins: [String] = ["*"], lowLatency: Bool = false) -> some ApplicationProtocol {
+        let router = RelayRouter.build(paths: paths, packagers: packagers,
+                                       configuration: .init(corsAllowedOrigins: origins, firstSegmentWait: .milliseconds(200),
+                                                            defaultLowLatency: lowLatency)) {
             [MetricFamily(name: "fieldrelay_test_total", help: "A test counter.", kind: .counter, samples: [.init(labels: [("code", "1400")], value: 3)])]
         }
         return Application(router: router)

@@ -83,7 +83,7 @@ public final class RunningGateway: Sendable {
     }
 
     /// Fetches a playlist until `condition` holds or `timeout` passes.
-    public func waitForPlaylist(_ path: String, file: String = "index.m3u8", token: String? = nil, timeout: Duration = .seconds(30),
+    public func waitForPlaylist(_ path: String, file: String = "ts.m3u8", token: String? = nil, timeout: Duration = .seconds(30),
                                 until condition: (String) -> Bool) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         var last = ""

@@ -1,0 +1,20 @@
+import Synchronization
+
+/// When a packager was last asked for, so an idle one can be detached from its path.
+final class Activity: Sendable {
+    private let last = Mutex(ContinuousClock.now)
+    private let idleTimeout: Duration?
+
+    init(idleTimeout: Duration?) {
+        self.idleTimeout = idleTimeout
+    }
+
+    func touch() {
+        last.withLock { $0 = ContinuousClock.now }
+    }
+
+    func isIdle(now: ContinuousClock.Instant) -> Bool {
+        guard let idleTimeout else { return false }
+        return last.withLock { now - $0 > idleTimeout }
+    }
+}

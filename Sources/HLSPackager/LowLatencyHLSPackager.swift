@@ -1,0 +1,416 @@
+import Foundation
+import Logging
+import MediaRemux
+import MediaTypes
+import StreamHub
+import Synchronization
+
+/// Low-Latency HLS for one path: fMP4 (CMAF) parts of about 200 ms on the stream's frame grid,
+/// segments cut on keyframes, blocking playlist reload, preload hints and delta updates.
+///
+/// A part is closed the moment its last frame is muxed (the frame count is known in advance), so a
+/// part is available as soon as its last access unit has arrived; waiting requests are answered
+/// right then. Requests wait on continuations: thousands of them cost memory, not threads.
+public final class LowLatencyHLSPackager: PathReader {
+    public let configuration: LowLatencyConfiguration
+    private let metrics: HLSMetrics
+    private let activity: Activity
+    private let instance: String
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let weakPath: Mutex<WeakPath>
+
+    struct WeakPath { weak var path: LivePath? }
+
+    static let counterKind = "low-latency"
+
+    struct Part {
+        var index: Int
+        var duration: Int64
+        var independent: Bool
+        var data: [UInt8]
+    }
+
+    struct Segment {
+        var sequence: Int
+        var parts: [Part] = []
+        var discontinuity: Bool
+        var started: Date
+        var mapIndex: Int
+        var startPTS: Int64
+        var duration: Int64 { parts.reduce(0) { $0 + $1.duration } }
+    }
+
+    struct OpenPart {
+        var frames = 0
+        var duration: Int64 = 0
+        var independent: Bool?
+        var lastArrival: UInt64 = 0
+    }
+
+    struct Waiter {
+        var sequence: Int
+        var part: Int?
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    struct State {
+        var tracks: [Track] = []
+        var primary: Int?
+        var muxer: FragmentedMP4Muxer?
+        var unusable: String?
+        var maps: [Int: [UInt8]] = [:]
+        var mapIndex = 0
+        var segments: [Segment] = []
+        var current: Segment?
+        var open = OpenPart()
+        var lastPrimaryDTS: Int64?
+        var frameDuration: Int64?
+        var framesPerPart: Int?
+        var partTarget: Int64?
+        var targetDuration: Int?
+        var pendingDiscontinuity = false
+        var ended = false
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+    }
+
+    public init(path: LivePath, configuration: LowLatencyConfiguration, metrics: HLSMetrics = HLSMetrics(),
+                idleTimeout: Duration? = nil, logger: Logger) {
+        self.configuration = configuration
+        self.metrics = metrics
+        activity = Activity(idleTimeout: idleTimeout)
+        instance = path.instance
+        var logger = logger
+        logger[metadataKey: "path"] = "\(path.name)"
+        self.logger = logger
+        weakPath = Mutex(WeakPath(path: path))
+    }
+
+    public func touch() { activity.touch() }
+    public func isIdle(now: ContinuousClock.Instant) -> Bool { activity.isIdle(now: now) }
+
+    /// Why this stream cannot be packaged as fMP4 (nil when it can).
+    public var unusableReason: String? { state.withLock { $0.unusable } }
+
+    // MARK: - Reader
+
+    public func handle(_ event: PathEvent) {
+        let changed = state.withLock { state -> Bool in
+            switch event {
+            case .tracks(let tracks, let discontinuity):
+                let finished = finishSegment(&state, flushOpen: true)
+                state.tracks = tracks
+                state.primary = tracks.first { $0.codec.isVideo }?.index ?? tracks.first?.index
+                state.lastPrimaryDTS = nil
+                state.open = OpenPart()
+                state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity || !state.segments.isEmpty
+                state.ended = false
+                do throws(MediaError) {
+                    let muxer = try FragmentedMP4Muxer(tracks: tracks)
+                    state.mapIndex += 1
+                    state.maps[state.mapIndex] = muxer.initSection
+                    state.muxer = muxer
+                    state.unusable = nil
+                } catch {
+                    state.muxer = nil
+                    state.unusable = error.message
+                    logger.warning("no Low-Latency HLS for these tracks", metadata: ["reason": "\(error.message)"])
+                }
+                return finished
+            case .accessUnit(let unit):
+                return add(unit, to: &state)
+            case .publisherLeft:
+                let finished = finishSegment(&state, flushOpen: true)
+                state.muxer = nil
+                return finished
+            case .ended:
+                _ = finishSegment(&state, flushOpen: true)
+                state.muxer = nil
+                state.ended = true
+                return true
+            }
+        }
+        if changed { wakeWaiters() }
+    }
+
+    private func add(_ unit: AccessUnit, to state: inout State) -> Bool {
+        guard let muxer = state.muxer, let primary = state.primary else { return false }
+        let isPrimary = unit.track == primary
+        let isCut = isPrimary && unit.isKeyframe
+        var changed = false
+        if isPrimary {
+            learnFrameGrid(unit, &state)
+        }
+        let target = Int64(configuration.segmentTargetSeconds * Double(AccessUnit.clockRate))
+        if let current = state.current, isCut, unit.pts - current.startPTS >= target {
+            changed = finishSegment(&state, flushOpen: state.open.frames > 0)
+        }
+        if state.current == nil {
+            guard isCut else { return changed }  // a segment starts on a keyframe
+            let sequence = withCounters { counters in
+                defer { counters.nextMediaSequence += 1 }
+                return counters.nextMediaSequence
+            }
+            state.current = Segment(sequence: sequence, discontinuity: state.pendingDiscontinuity, started: wallClock(ofArrival: unit.arrival),
+                                    mapIndex: state.mapIndex, startPTS: unit.pts)
+            state.pendingDiscontinuity = false
+        }
+        do {
+            try muxer.write(unit)
+        } catch {
+            metrics.muxErrors.add(1, ordering: .relaxed)
+            logger.warning("access unit not muxed (fMP4)", metadata: ["error": "\(error)"])
+            return changed
+        }
+        if isPrimary {
+            if state.open.independent == nil { state.open.independent = unit.isKeyframe }
+            state.open.frames += 1
+            state.open.duration += state.frameDuration ?? unit.duration
+            state.open.lastArrival = unit.arrival
+            if let perPart = state.framesPerPart, state.open.frames >= perPart {
+                changed = closePart(&state) || changed
+            }
+        }
+        return changed
+    }
+
+    /// Learns the primary track's frame duration from its first two frames and fixes the part
+    /// target to a whole number of frames near the configured length.
+    private func learnFrameGrid(_ unit: AccessUnit, _ state: inout State) {
+        defer { state.lastPrimaryDTS = unit.dts }
+        guard state.framesPerPart == nil else { return }
+        var duration = unit.duration
+        if let last = state.lastPrimaryDTS, unit.dts > last, unit.dts - last < AccessUnit.clockRate {
+            duration = unit.dts - last
+        } else if state.tracks.first(where: { $0.index == unit.track })?.codec.isVideo == true {
+            return  // wait for a second frame to measure video's grid
+        }
+        guard duration > 0 else { return }
+        let wanted = configuration.partTargetSeconds * Double(AccessUnit.clockRate)
+        let frames = max(1, Int((wanted / Double(duration)).rounded()))
+        state.frameDuration = duration
+        // Frames counted before the grid was known get the grid's duration too.
+        state.open.duration = Int64(state.open.frames) * duration
+        state.framesPerPart = frames
+        state.partTarget = Int64(frames) * duration
+    }
+
+    @discardableResult
+    private func closePart(_ state: inout State) -> Bool {
+        guard var current = state.current, let muxer = state.muxer else { return false }
+        let open = state.open
+        state.open = OpenPart()
+        let data: [UInt8]
+        do {
+            data = try muxer.flushFragment()
+        } catch {
+            metrics.muxErrors.add(1, ordering: .relaxed)
+            logger.error("part lost: fragment flush failed", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard open.frames > 0, !data.isEmpty else { return false }
+        current.parts.append(Part(index: current.parts.count, duration: open.duration,
+                                  independent: open.independent ?? false, data: data))
+        state.current = current
+        metrics.parts.add(1, ordering: .relaxed)
+        metrics.partLatency.observe(Double(MonotonicClock.now() &- open.lastArrival) / 1e9)
+        return true
+    }
+
+    /// Closes the segment in progress (and its open part when asked) and slides the window.
+    private func finishSegment(_ state: inout State, flushOpen: Bool) -> Bool {
+        if flushOpen { closePart(&state) }
+        guard let current = state.current else { return false }
+        state.current = nil
+        guard !current.parts.isEmpty else { return false }
+        let seconds = Double(current.duration) / Double(AccessUnit.clockRate)
+        let rounded = Int(seconds.rounded())
+        if let target = state.targetDuration {
+            if rounded > target {
+                metrics.oversizedSegments.add(1, ordering: .relaxed)
+                logger.warning("Low-Latency segment longer than EXT-X-TARGETDURATION: the keyframe interval is too long",
+                               metadata: ["segmentSeconds": "\(seconds)", "targetDuration": "\(target)"])
+            }
+        } else {
+            state.targetDuration = max(Int(configuration.segmentTargetSeconds.rounded(.up)), rounded)
+        }
+        state.segments.append(current)
+        metrics.segments.add(1, ordering: .relaxed)
+        let listed = windowSegments(state)
+        let keep = listed + configuration.retainedSegments
+        if state.segments.count > listed, state.segments[state.segments.count - listed - 1].discontinuity {
+            withCounters { $0.discontinuitySequence += 1 }
+        }
+        if state.segments.count > keep {
+            state.segments.removeFirst(state.segments.count - keep)
+        }
+        let usedMaps = Set(state.segments.map(\.mapIndex)).union([state.mapIndex])
+        state.maps = state.maps.filter { usedMaps.contains($0.key) }
+        return true
+    }
+
+    /// The window holds at least twice CAN-SKIP-UNTIL (6 target durations), so a delta update
+    /// has something to skip.
+    private func windowSegments(_ state: State) -> Int {
+        let target = Double(state.targetDuration ?? Int(configuration.segmentTargetSeconds.rounded(.up)))
+        return Int((12 * target / configuration.segmentTargetSeconds).rounded(.up)) + 1
+    }
+
+    private func withCounters<Result>(_ body: (inout SequenceCounters) -> Result) -> Result {
+        if let path = weakPath.withLock({ $0.path }) {
+            return path.withCounters(Self.counterKind, body)
+        }
+        var scratch = SequenceCounters()
+        return body(&scratch)
+    }
+
+    // MARK: - Names
+
+    func segmentName(_ sequence: Int) -> String { "\(instance)-\(sequence).m4s" }
+    func partName(_ sequence: Int, _ part: Int) -> String { "\(instance)-\(sequence).\(part).m4s" }
+    func mapName(_ index: Int) -> String { "\(instance)-init\(index).mp4" }
+
+    public enum Resource: Equatable, Sendable {
+        case segment(Int)
+        case part(Int, Int)
+        case map(Int)
+    }
+
+    /// Parses a file name this packager produces.
+    public func resource(named name: String) -> Resource? {
+        guard name.hasPrefix(instance + "-") else { return nil }
+        let rest = name.dropFirst(instance.count + 1)
+        if rest.hasPrefix("init"), rest.hasSuffix(".mp4"), let index = Int(rest.dropFirst(4).dropLast(4)) {
+            return .map(index)
+        }
+        guard rest.hasSuffix(".m4s") else { return nil }
+        let numbers = rest.dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        switch numbers.count {
+        case 1: return Int(numbers[0]).map { .segment($0) }
+        case 2:
+            guard let sequence = Int(numbers[0]), let part = Int(numbers[1]) else { return nil }
+            return .part(sequence, part)
+        default: return nil
+        }
+    }
+
+    // MARK: - Delivery
+
+    /// The playlist, or nil while no segment is complete yet.
+    public func playlist() -> LowLatencyPlaylist? {
+        let discontinuitySequence = withCounters { $0.discontinuitySequence }
+        return state.withLock { state -> LowLatencyPlaylist? in
+            guard let target = state.targetDuration, let partTarget = state.partTarget, !state.segments.isEmpty else { return nil }
+            let listed = state.segments.suffix(windowSegments(state))
+            var segments: [LowLatencyPlaylist.Segment] = []
+            let all = Array(listed) + (state.current.map { [$0] } ?? [])
+            // Parts are listed for the segments within three target durations of the end.
+            var fromEnd: Int64 = 0
+            var listParts = Set<Int>()
+            for segment in all.reversed() {
+                if fromEnd <= Int64(3 * target) * AccessUnit.clockRate { listParts.insert(segment.sequence) }
+                fromEnd += segment.duration
+            }
+            for segment in all {
+                let complete = segment.sequence != state.current?.sequence
+                segments.append(LowLatencyPlaylist.Segment(
+                    sequence: segment.sequence, uri: complete ? segmentName(segment.sequence) : nil,
+                    duration: Double(segment.duration) / Double(AccessUnit.clockRate), discontinuity: segment.discontinuity,
+                    programDateTime: segment.started, mapURI: mapName(segment.mapIndex),
+                    parts: listParts.contains(segment.sequence) ? segment.parts.map {
+                        .init(uri: partName(segment.sequence, $0.index), duration: Double($0.duration) / Double(AccessUnit.clockRate),
+                              independent: $0.independent)
+                    } : []))
+            }
+            var hint: String?
+            if let current = state.current {
+                hint = partName(current.sequence, current.parts.count)
+            } else if state.muxer != nil, let last = state.segments.last {
+                hint = partName(last.sequence + 1, 0)
+            }
+            return LowLatencyPlaylist(targetDuration: target, partTarget: Double(partTarget) / Double(AccessUnit.clockRate),
+                                      mediaSequence: listed.first?.sequence ?? 0, discontinuitySequence: discontinuitySequence,
+                                      segments: segments, preloadHint: hint, ended: state.ended)
+        }
+    }
+
+    /// The bytes of a segment (its parts joined), a part, or an init section.
+    public func data(for resource: Resource) -> [UInt8]? {
+        state.withLock { state in
+            switch resource {
+            case .map(let index):
+                return state.maps[index]
+            case .segment(let sequence):
+                return state.segments.first { $0.sequence == sequence }.map { $0.parts.flatMap(\.data) }
+            case .part(let sequence, let index):
+                let segment = state.segments.first { $0.sequence == sequence } ?? (state.current?.sequence == sequence ? state.current : nil)
+                guard let segment, index < segment.parts.count else { return nil }
+                return segment.parts[index].data
+            }
+        }
+    }
+
+    private static func satisfied(_ state: State, sequence: Int, part: Int?) -> Bool {
+        if state.ended { return true }
+        if let last = state.segments.last, last.sequence >= sequence { return true }
+        if let current = state.current {
+            if current.sequence > sequence { return true }
+            if current.sequence == sequence, let part, current.parts.count > part { return true }
+        }
+        return false
+    }
+
+    /// Waits until segment `sequence` is complete, or (with `part`) that part of it exists.
+    /// Returns false after `timeout`.
+    public func waitFor(sequence: Int, part: Int?, timeout: Duration) async -> Bool {
+        if state.withLock({ Self.satisfied($0, sequence: sequence, part: part) }) { return true }
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate = state.withLock { state -> Bool in
+                    if Self.satisfied(state, sequence: sequence, part: part) { return true }
+                    state.waiters[id] = Waiter(sequence: sequence, part: part, continuation: continuation)
+                    return false
+                }
+                if immediate {
+                    continuation.resume(returning: true)
+                    return
+                }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.resolve(id, false)
+                }
+            }
+        } onCancel: {
+            resolve(id, false)
+        }
+    }
+
+    /// Waits for the first complete segment (a packager started on demand backfills at once).
+    public func waitForPlaylist(timeout: Duration) async -> Bool {
+        await waitFor(sequence: state.withLock { $0.segments.last?.sequence ?? $0.current?.sequence ?? 0 }, part: nil, timeout: timeout)
+    }
+
+    public var waitingRequests: Int { state.withLock { $0.waiters.count } }
+
+    private func resolve(_ id: Int, _ value: Bool) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.continuation.resume(returning: value)
+    }
+
+    private func wakeWaiters() {
+        let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            var ready: [CheckedContinuation<Bool, Never>] = []
+            for (id, waiter) in state.waiters where Self.satisfied(state, sequence: waiter.sequence, part: waiter.part) {
+                ready.append(waiter.continuation)
+                state.waiters[id] = nil
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+    }
+}

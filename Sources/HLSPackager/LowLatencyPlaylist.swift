@@ -1,0 +1,90 @@
+import Foundation
+
+/// A Low-Latency media playlist's content, rendered on request (full, or as a delta update).
+public struct LowLatencyPlaylist: Sendable {
+    public struct Part: Sendable {
+        public var uri: String
+        public var duration: Double
+        public var independent: Bool
+    }
+
+    public struct Segment: Sendable {
+        public var sequence: Int
+        public var uri: String?            // nil for the segment still being written
+        public var duration: Double
+        public var discontinuity: Bool
+        public var programDateTime: Date
+        public var mapURI: String
+        public var parts: [Part]           // listed only for recent segments
+    }
+
+    public var targetDuration: Int
+    public var partTarget: Double
+    public var mediaSequence: Int
+    public var discontinuitySequence: Int
+    public var segments: [Segment]         // complete ones, then the one in progress (uri nil)
+    public var preloadHint: String?
+    public var ended: Bool
+
+    /// CAN-SKIP-UNTIL: six target durations (the specification's minimum).
+    public var canSkipUntil: Double { Double(targetDuration * 6) }
+    /// PART-HOLD-BACK: three part targets (the specification recommends at least three).
+    public var partHoldBack: Double { partTarget * 3 }
+
+    /// The last segment (complete or in progress) a client can name in `_HLS_msn`.
+    public var lastSequence: Int { segments.last?.sequence ?? mediaSequence }
+
+    /// How many leading segments a delta update may skip: those ending more than CAN-SKIP-UNTIL
+    /// before the end of the playlist.
+    public func skippableSegments() -> Int {
+        var fromEnd = 0.0
+        var skippable = 0
+        for (index, segment) in segments.enumerated().reversed() {
+            if fromEnd >= canSkipUntil, segment.uri != nil {
+                skippable = index + 1
+                break
+            }
+            fromEnd += segment.duration
+        }
+        return skippable
+    }
+
+    public func render(skip: Bool = false, uriSuffix: String = "") -> String {
+        let skipped = skip ? skippableSegments() : 0
+        // EXT-X-MAP outside an I-frame playlist needs version 6; EXT-X-SKIP needs version 9.
+        var text = "#EXTM3U\n#EXT-X-VERSION:\(skipped > 0 ? 9 : 6)\n"
+        text += "#EXT-X-TARGETDURATION:\(targetDuration)\n"
+        text += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=\(Self.decimal(canSkipUntil)),PART-HOLD-BACK=\(Self.decimal(partHoldBack))\n"
+        text += "#EXT-X-PART-INF:PART-TARGET=\(Self.decimal(partTarget))\n"
+        text += "#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)\n"
+        if discontinuitySequence > 0 { text += "#EXT-X-DISCONTINUITY-SEQUENCE:\(discontinuitySequence)\n" }
+        if skipped > 0 { text += "#EXT-X-SKIP:SKIPPED-SEGMENTS=\(skipped)\n" }
+        var currentMap: String?
+        for segment in segments.dropFirst(skipped) {
+            if segment.discontinuity { text += "#EXT-X-DISCONTINUITY\n" }
+            if segment.mapURI != currentMap {
+                text += "#EXT-X-MAP:URI=\"\(segment.mapURI)\(uriSuffix)\"\n"
+                currentMap = segment.mapURI
+            }
+            text += "#EXT-X-PROGRAM-DATE-TIME:\(PlaylistWriter.formatDate(segment.programDateTime))\n"
+            for part in segment.parts {
+                text += "#EXT-X-PART:DURATION=\(PlaylistWriter.formatDuration(part.duration)),URI=\"\(part.uri)\(uriSuffix)\""
+                text += part.independent ? ",INDEPENDENT=YES\n" : "\n"
+            }
+            if let uri = segment.uri {
+                text += "#EXTINF:\(PlaylistWriter.formatDuration(segment.duration)),\n\(uri)\(uriSuffix)\n"
+            }
+        }
+        if let preloadHint, !ended {
+            text += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"\(preloadHint)\(uriSuffix)\"\n"
+        }
+        if ended { text += "#EXT-X-ENDLIST\n" }
+        return text
+    }
+
+    /// Seconds with three decimals, rounded up so a limit printed this way is never below the value.
+    static func decimal(_ value: Double) -> String {
+        // The tolerance keeps 3 x 0.2 (0.6000000000000001 in binary) at 0.600.
+        String(format: "%.3f", (value * 1000 - 1e-6).rounded(.up) / 1000)
+    }
+}
