@@ -48,6 +48,10 @@ public final class Subprocess: @unchecked Sendable {
         }
         if process.isRunning {
             process.terminate()
+            // ffmpeg may linger flushing an SRT connection after SIGTERM: give it a moment, then kill.
+            let grace = ContinuousClock.now + .seconds(3)
+            while process.isRunning && ContinuousClock.now < grace { try? await Task.sleep(for: .milliseconds(20)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
         // Let the readability handlers drain what is left.
@@ -55,8 +59,14 @@ public final class Subprocess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// SIGTERM now, SIGKILL a few seconds later if the program is still there.
     public func terminate() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        process.terminate()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 3) { [process] in
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
     }
 
     public func interrupt() {
