@@ -34,6 +34,7 @@ public enum RelayRouter {
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait,
                                            tokens: configuration.tokens).addRoutes(to: router)
+        if let registry { RegistryController<BasicRequestContext>(registry: registry, configuration: configuration).addRoutes(to: router) }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
