@@ -16,14 +16,27 @@ struct RegistryCLITests {
     /// The seeded data directory, and what `registry seed-demo` printed when seeding it.
     static let seeded = Task<(data: String, output: String), any Error> {
         let data = freshDirectory("seeded")
-        let (status, output, errors) = try await Subprocess.run(executable, ["registry", "seed-demo", "--data", data])
+        let (status, output, errors) = try await run(["registry", "seed-demo", "--data", data])
         guard status == 0 else { throw TestFailure("seed-demo failed (\(status)): \(errors)") }
         return (data, output)
     }
 
+    /// Runs the binary with stdout and stderr sent to files rather than pipes: an export or a
+    /// `--all --json` listing is hundreds of KiB, and reading a pipe after the process has exited
+    /// can come up short on a loaded machine.
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String, errors: String) {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "build the fieldrelay product first")
-        let (status, output, errors) = try await Subprocess.run(executable, arguments, timeout: .seconds(60))
+        let base = Clips.directory.appendingPathComponent("cli-run-\(UUID().uuidString)")
+        let out = base.appendingPathExtension("out"), err = base.appendingPathExtension("err")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        let script = #"out="$1"; err="$2"; shift 2; exec "$@" >"$out" 2>"$err""#
+        let (status, _, shellErrors) = try await Subprocess.run("/bin/sh", ["-c", script, "sh", out.path, err.path, executable] + arguments,
+                                                                timeout: .seconds(60))
+        let output = (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        let errors = ((try? String(contentsOf: err, encoding: .utf8)) ?? "") + shellErrors
         return (status, output, errors)
     }
 
