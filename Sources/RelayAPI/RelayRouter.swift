@@ -42,6 +42,7 @@ public enum RelayRouter {
         HLSController<BasicRequestContext>(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                                            access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens),
                                            defaultLowLatency: configuration.defaultLowLatency).addRoutes(to: router)
+        if let registry { RegistryController<BasicRequestContext>(registry: registry, configuration: configuration).addRoutes(to: router) }
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
