@@ -38,6 +38,7 @@ public enum RelayRouter {
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         HLSController<BasicRequestContext>(paths: paths, firstSegmentWait: configuration.firstSegmentWait,
                                            access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens)).addRoutes(to: router)
+        ReportingController<BasicRequestContext>.register(on: router, access: configuration.mediaAccess)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -4,19 +4,15 @@ import Synchronization
 /// Resolves organisation tokens from memory: every HLS request is checked, and a database read
 /// per segment is not acceptable.
 ///
-/// The index is refreshed from the database when the gateway issues or revokes a token, when an
-/// unknown token is presented (at most once a second, so a token just issued by the CLI works at
-/// once and a flood of forged tokens costs one read a second), and by `refresh()`, which the
-/// gateway calls every few seconds so that a revocation made by the CLI takes effect.
+/// The index follows the gateway's own issues and revocations at once; a token issued by the CLI
+/// is found on first use (one look-up by hash on a miss); `refresh()`, which the gateway calls
+/// every few seconds, makes a revocation by the CLI take effect.
 public final class OrganisationTokens: Sendable {
     public let database: ReportingDatabase
     private struct State {
         var byHash: [String: ActiveOrganisationToken] = [:]
-        var lastRefresh: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
-    /// How often a miss may trigger a reload.
-    static let missRefreshInterval: Duration = .seconds(1)
 
     public init(database: ReportingDatabase) async throws {
         self.database = database
@@ -28,24 +24,17 @@ public final class OrganisationTokens: Sendable {
         guard token.hasPrefix(ReportingDatabase.organisationTokenPrefix), token.utf8.count <= 128 else { return nil }
         let hash = ReportingDatabase.hash(token: token)
         if let known = state.withLock({ $0.byHash[hash] }) { return known.organisation }
-        let now = ContinuousClock.now
-        let mayRefresh = state.withLock { state -> Bool in
-            if let last = state.lastRefresh, now - last < Self.missRefreshInterval { return false }
-            state.lastRefresh = now
-            return true
-        }
-        guard mayRefresh else { return nil }
-        try? await refresh()
-        return state.withLock { $0.byHash[hash]?.organisation }
+        // Not in memory: perhaps issued by the CLI a moment ago. One indexed look-up by hash (what
+        // any request costs anyway); a genuine token is then served from memory from now on.
+        guard let found = try? await database.activeToken(hash: hash) else { return nil }
+        state.withLock { $0.byHash[hash] = found }
+        return found.organisation
     }
 
     /// Re-reads the active tokens from the database.
     public func refresh() async throws {
         let fresh = try await database.activeTokens()
-        state.withLock {
-            $0.byHash = fresh
-            $0.lastRefresh = ContinuousClock.now
-        }
+        state.withLock { $0.byHash = fresh }
     }
 
     public func issue(organisation: String) async throws -> IssuedOrganisationToken {

@@ -80,6 +80,19 @@ extension ReportingDatabase {
         }
     }
 
+    /// The active token with this hash, if any.
+    func activeToken(hash: String) async throws -> ActiveOrganisationToken? {
+        do {
+            return try await writer.read { db in
+                try OrganisationTokenRecord.fetchOne(
+                    db, sql: "SELECT * FROM organisationToken WHERE tokenHash = ? AND revokedAt IS NULL", arguments: [hash]
+                ).map { ActiveOrganisationToken(id: $0.id ?? 0, organisation: $0.organisationId) }
+            }
+        } catch {
+            throw ReportingStoreError.wrapping(error)
+        }
+    }
+
     /// Lowercase hex SHA-256 of the token's UTF-8 bytes.
     static func hash(token: String) -> String {
         Data(SHA256.hash(data: Array(token.utf8))).hexString
