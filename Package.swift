@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System-library shims. Only SRTTransport imports CSRT and only MediaRemux imports CFFmpeg.
@@ -38,24 +39,35 @@ let package = Package(
         .target(name: "RoomRegistry", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // Joint reporting's pure domain (no GRDB, FFmpeg or HTTP); swift-crypto for the HMAC chain.
+        .target(name: "JointReporting", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Joint reporting's storage beside the registry's: the record, its key and checkpoint, org tokens.
+        .target(name: "ReportingStore", dependencies: [
+            "JointReporting",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "HLSPackager", dependencies: [
             "MediaRemux", "StreamHub", "MediaTypes",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "RoomRegistry",
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "RoomRegistry",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry",
+            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,8 +90,11 @@ let package = Package(
         .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),
         // GRDB here only lets the tests inspect and lock the database file directly.
         .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
+        .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),

@@ -43,6 +43,7 @@ public enum RelayRouter {
                                            access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens),
                                            defaultLowLatency: configuration.defaultLowLatency).addRoutes(to: router)
         if let registry { RegistryController<BasicRequestContext>(registry: registry, configuration: configuration).addRoutes(to: router) }
+        ReportingController<BasicRequestContext>.register(on: router, access: configuration.mediaAccess)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"

@@ -20,13 +20,15 @@ public final class RelayApplication: Sendable {
     public let adminTokenPath: String
     public let adminToken: String
     public let ingestCounters: IngestCounters
+    /// Joint reporting: the coordinator, its record and the tokens.
+    public let reporting: ReportingServices
     private let services: [any Service]
     private let httpPortBox: PortBox
     private let logger: Logger
     private let group = Mutex<ServiceGroup?>(nil)
 
     init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, registry: Registry, adminToken: (String, String),
-         ingestCounters: IngestCounters, services: [any Service], httpPortBox: PortBox, logger: Logger) {
+         ingestCounters: IngestCounters, reporting: ReportingServices, services: [any Service], httpPortBox: PortBox, logger: Logger) {
         self.configuration = configuration
         self.paths = paths
         self.srt = srt
@@ -34,6 +36,7 @@ public final class RelayApplication: Sendable {
         self.adminToken = adminToken.0
         self.adminTokenPath = adminToken.1
         self.ingestCounters = ingestCounters
+        self.reporting = reporting
         self.services = services
         self.httpPortBox = httpPortBox
         self.logger = logger
@@ -108,6 +111,7 @@ extension RelayApplication {
             throw RelayAppError(.startup, "admin token in \(configuration.dataDirectory): \(error)")
         }
         appLogger.notice(admin.created ? "admin token written (mode 0600)" : "admin token", metadata: ["file": "\(admin.path.path)"])
+        let reporting = try await ReportingServices.build(dataDirectory: dataURL, registry: registry, adminToken: admin.token, logger: logger("reporting"))
 
         let hlsConfiguration = HLSConfiguration(segmentTargetSeconds: configuration.hls.segmentTargetSeconds,
                                                 windowSegments: configuration.hls.windowSegments,
@@ -158,7 +162,7 @@ extension RelayApplication {
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
             tokens: AccessTokens(admin: admin.token), publicHost: configuration.srt.publicHost,
-            srtPort: srt.boundPort ?? configuration.srt.port,
+            srtPort: srt.boundPort ?? configuration.srt.port, mediaAccess: reporting.mediaAccess,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency")) {
             metrics.families()
         }
@@ -177,10 +181,11 @@ extension RelayApplication {
             SRTIngestService(server: srt),
             HousekeepingService(paths: paths, interval: .milliseconds(250)),
             StatusService(paths: paths, registry: registry, connections: connections, logger: registryLogger),
+            reporting.service,
             http,
         ]
         return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
-                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters,
+                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, reporting: reporting,
                                 services: services, httpPortBox: httpPortBox, logger: appLogger)
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+
+extension SessionCoordinator {
+    /// Opens a joint session on an incident, hosted by `actor` (a township command centre whose
+    /// jurisdiction contains the incident). At most one session per incident is open at a time.
+    public func openSession(incidentId: String, by actor: String) async throws(ReportingError) -> JointSession {
+        await enterGate()
+        defer { leaveGate() }
+        let now = clock.now()
+        let known = incidents[incidentId]
+        do throws(ReportingError) {
+            guard let incident = known, canSee(incident: incident, org: actor) else {
+                throw ReportingError.notFound("no incident '\(incidentId.prefix(80))'")
+            }
+            if let open = openSessionByIncident[incidentId] {
+                throw ReportingError.conflict("incident \(incidentId) already has an open session, \(open); close it before opening another")
+            }
+            let id = Self.identifier("ses-", nextSessionNumber)
+            let outcome = try JointSession.opening(id: id, for: incident, by: actor, directory: directory, rules: rules, now: now)
+            try await commit(.sessionCreated, at: now, actor: actor, sessionId: id, incidentId: incidentId,
+                             detail: outcome.detail, session: outcome.session)
+            nextSessionNumber += 1
+            return outcome.session
+        } catch {
+            await appendRefusal(error, command: "session.create", at: now, actor: actor, sessionId: nil,
+                                incidentId: known?.id, arguments: known == nil ? ["incident": .string(String(incidentId.prefix(80)))] : [:])
+            throw error
+        }
+    }
+
+    /// Applies `command` to session `sessionId` on behalf of `actor`. See `SessionCommand` for
+    /// who may do what. An organisation that may not see the session is told it does not exist.
+    public func perform(_ command: SessionCommand, on sessionId: String, by actor: String) async throws(ReportingError) -> JointSession {
+        await enterGate()
+        defer { leaveGate() }
+        let now = clock.now()
+        let known = sessions[sessionId]
+        do throws(ReportingError) {
+            guard let session = known, canSee(session: session, org: actor),
+                  let incident = incidents[session.incidentId]
+            else {
+                throw ReportingError.notFound("no session '\(sessionId.prefix(80))'")
+            }
+            let context = TransitionContext(directory: directory, catalog: catalog, rules: rules, incident: incident, now: now)
+            let outcome = try session.applying(command, by: actor, in: context)
+            try await commit(command.auditKind, at: now, actor: actor, sessionId: session.id, incidentId: incident.id,
+                             detail: outcome.detail, incident: outcome.incident, session: outcome.session)
+            return outcome.session
+        } catch {
+            var arguments = command.auditArguments
+            if known == nil { arguments["session"] = .string(String(sessionId.prefix(80))) }
+            await appendRefusal(error, command: command.auditKind.rawValue, at: now, actor: actor, sessionId: known?.id,
+                                incidentId: known?.incidentId, arguments: arguments)
+            throw error
+        }
+    }
+}

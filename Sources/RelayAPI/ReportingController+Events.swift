@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JointReporting
+import NIOCore
+
+extension ReportingController {
+    /// A comment line every so often keeps proxies and browsers from closing an idle stream.
+    static var keepAliveInterval: Duration { .seconds(15) }
+
+    func addEventRoutes(to api: RouterGroup<Context>) {
+        api.get("sessions/{id}/events") { request, context in
+            let viewer = try await reader(request).viewer
+            let id = try context.parameters.require("id")
+            let events = try await domain { () async throws(ReportingError) in
+                try await coordinator.events(ofSession: id, as: viewer)
+            }
+            return try Self.json(ReportingResponse.EventList(events: events))
+        }
+
+        // Server-Sent Events (WHATWG HTML §9.2): the session's record so far (after
+        // `Last-Event-ID`, when a browser reconnects), then each event as it is committed. The
+        // token comes by header or `?token=` (an `EventSource` cannot send headers).
+        api.get("sessions/{id}/events/stream") { request, context in
+            let viewer = try await reader(request).viewer
+            let id = try context.parameters.require("id")
+            _ = try await domain { () async throws(ReportingError) in try await coordinator.session(id: id, as: viewer) }
+            let lastSeen = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }
+                ?? request.uri.queryParameters.get("lastEventId").flatMap { Int($0) } ?? 0
+            // Subscribe before reading the history, so nothing committed in between is lost;
+            // events seen in both are sent once (by sequence number).
+            let live = await coordinator.subscribe { $0.sessionId == id }
+            let history = try await domain { () async throws(ReportingError) in try await coordinator.events(ofSession: id, as: viewer) }
+            let chunks = eventStream(session: id, viewer: viewer, history: history, live: live, after: lastSeen)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream; charset=utf-8"
+            headers[.cacheControl] = "no-store"
+            // Tell nginx-style proxies not to buffer the stream.
+            headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+            return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: chunks))
+        }
+    }
+
+    /// The stream's chunks: history, then live events and keep-alives. Ends when the viewer may no
+    /// longer see the session (removed) or the client goes away (which cancels the producers).
+    private func eventStream(
+        session id: String, viewer: Viewer, history: [AuditEvent], live: AsyncStream<AuditEvent>, after lastSeen: Int
+    ) -> AsyncStream<ByteBuffer> {
+        let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1_024))
+        let coordinator = self.coordinator
+        continuation.yield(ByteBuffer(string: "retry: 2000\n\n"))
+        var sent = lastSeen
+        for event in history where event.seq > sent {
+            continuation.yield(Self.sse(event))
+            sent = event.seq
+        }
+        let forwarder = Task { [sent] in
+            var sent = sent
+            for await event in live where event.seq > sent {
+                // Visibility can change with the very event (a removal): check before sending.
+                guard (try? await coordinator.session(id: id, as: viewer)) != nil else { break }
+                continuation.yield(Self.sse(event))
+                sent = event.seq
+            }
+            continuation.finish()
+        }
+        let keepAlive = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.keepAliveInterval)
+                continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
+            }
+        }
+        continuation.onTermination = { _ in
+            forwarder.cancel()
+            keepAlive.cancel()
+        }
+        return chunks
+    }
+
+    static func sse(_ event: AuditEvent) -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // JSON from JSONEncoder has no raw newlines, so one `data:` line carries it.
+        return ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n")
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import ReportingStore
+
+extension ReportingController {
+    /// Organisation tokens, for the admin only: issue (`POST /orgs/{id}/tokens` → `{token}`),
+    /// list, revoke.
+    func addTokenRoutes(to api: RouterGroup<Context>) {
+        api.post("orgs/{id}/tokens") { request, context in
+            try self.context.adminTokens.requireAdmin(request)
+            let org = try knownOrganisation(context)
+            let issued: IssuedOrganisationToken
+            do {
+                issued = try await self.context.organisationTokens.issue(organisation: org)
+            } catch {
+                throw APIError(.serviceUnavailable, "the token could not be stored")
+            }
+            return try Self.json(ReportingResponse.Token(token: issued.token, id: issued.info.id, org: org, hint: issued.info.hint,
+                                                         createdAt: issued.info.createdAt), status: .created)
+        }
+        api.get("orgs/{id}/tokens") { request, context in
+            try self.context.adminTokens.requireAdmin(request)
+            let org = try knownOrganisation(context)
+            let tokens: [OrganisationTokenInfo]
+            do {
+                tokens = try await self.context.organisationTokens.database.tokens(organisation: org)
+            } catch {
+                throw APIError(.serviceUnavailable, "the tokens could not be read")
+            }
+            return try Self.json(ReportingResponse.TokenList(tokens: tokens))
+        }
+        api.delete("orgs/{id}/tokens/{token}") { request, context in
+            try self.context.adminTokens.requireAdmin(request)
+            let org = try knownOrganisation(context)
+            guard let id = Int64(try context.parameters.require("token")),
+                  let info = try? await self.context.organisationTokens.database.tokens(organisation: org).first(where: { $0.id == id })
+            else {
+                throw APIError(.notFound, "\(org) has no such token")
+            }
+            do {
+                _ = try await self.context.organisationTokens.revoke(id: info.id)
+            } catch {
+                throw APIError(.serviceUnavailable, "the token could not be revoked")
+            }
+            return try Self.json(ReportingResponse.TokenList(tokens: [try await self.context.organisationTokens.database.tokens(organisation: org)
+                .first { $0.id == id } ?? info]))
+        }
+    }
+
+    private func knownOrganisation(_ context: Context) throws -> String {
+        let org = try context.parameters.require("id")
+        guard coordinator.directory.organisation(id: org) != nil else {
+            throw APIError(.notFound, "no organisation '\(org.prefix(80))'")
+        }
+        return org
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import JointReporting
+import StreamHub
+
+/// Who may read media, by the rules of joint reporting (issue 4): `lab/*` is open (it exists
+/// only with open ingest); the admin sees everything; an organisation sees a source inside its
+/// jurisdiction, or one carried by an open session it has joined.
+///
+/// Every playlist, segment and part is checked against the coordinator's in-memory index (one
+/// dictionary look-up under a lock, no database), so access removed by a close or a removal ends
+/// with the very next request. Playlist requests also record the first view of a feed per
+/// organisation and session, and hand out a fresh viewer token for the URIs they list.
+public struct ScopedMediaAccess: MediaAccessPolicy {
+    public let context: ReportingContext
+    /// A player refused on every reload is recorded once a minute per organisation and path.
+    private let refusals = RefusalThrottle(window: .seconds(60))
+
+    public init(context: ReportingContext) {
+        self.context = context
+    }
+
+    public func authorizeRead(_ request: Request, path: PathName) async throws -> MediaGrant {
+        if path.kind == .lab {
+            return MediaGrant(uriToken: request.uri.queryParameters.get("token"))
+        }
+        let caller = try await context.authenticate(request, readOnly: true)
+        let isPlaylist = request.uri.path.hasSuffix(".m3u8")
+        let name = path.description
+        switch caller {
+        case .admin:
+            return MediaGrant(uriToken: isPlaylist ? context.viewerTokens.issue(for: .admin) : nil)
+        case .organisation(let org):
+            guard context.coordinator.canView(org: org, path: name) else {
+                let message = "\(org) may not watch \(name): it is outside its jurisdiction and no open session it has joined carries it"
+                if isPlaylist, refusals.shouldRecord("\(org)|\(name)") {
+                    await context.coordinator.recordRefusal(
+                        ReportingError(.forbidden, message), command: AuditKind.feedViewed.rawValue, actor: org,
+                        arguments: ["path": .string(name)])
+                }
+                throw APIError(.forbidden, message)
+            }
+            guard isPlaylist else { return MediaGrant() }
+            do {
+                try await context.coordinator.recordView(org: org, path: name)
+            } catch where error.code == .forbidden {
+                // Access ended between the check and the record (a close, a removal).
+                throw APIError(.forbidden, error.message)
+            } catch {
+                // The record could not be written: the hall still sees the scene (an emergency
+                // feed is not withheld for a storage fault); the coordinator has logged nothing
+                // half-applied, and the next playlist request tries to record the view again.
+            }
+            return MediaGrant(uriToken: context.viewerTokens.issue(for: .organisation(org)))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import ReportingStore
+import RoomRegistry
+
+/// `fieldrelay orgs …`: organisation tokens for joint reporting, issued from the data directory
+/// (also while the server runs: it picks up a new token on first use and a revocation within
+/// seconds).
+struct OrgsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orgs",
+        abstract: "Organisation tokens for joint reporting (issue, list, revoke).",
+        subcommands: [Token.self, Tokens.self, Revoke.self])
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a new token for an organisation and print it (shown once; only its hash is kept).")
+
+        @Argument(help: "Organisation id, e.g. 520602 (a county hall) or 520600-water (a department).")
+        var id: String
+
+        @Option(name: .long, help: "Data directory (default ./data).")
+        var data: String = "./data"
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: data)
+            try await OrgsCommand.requireOrganisation(id, in: directory)
+            let database = try OrgsCommand.openStore(directory)
+            defer { try? database.close() }
+            let issued = try await OrgsCommand.failing { try await database.issueToken(organisation: id) }
+            // The token alone on standard output, so a script can capture it.
+            print(issued.token)
+            FileHandle.standardError.write(Data("token \(issued.info.id) issued for \(id); keep it secret, it is not shown again\n".utf8))
+        }
+    }
+
+    struct Tokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an organisation's tokens (never the secrets).")
+
+        @Argument(help: "Organisation id.")
+        var id: String
+
+        @Option(name: .long, help: "Data directory (default ./data).")
+        var data: String = "./data"
+
+        func run() async throws {
+            let database = try OrgsCommand.openStore(URL(fileURLWithPath: data))
+            defer { try? database.close() }
+            let tokens = try await OrgsCommand.failing { try await database.tokens(organisation: id) }
+            let formatter = ISO8601DateFormatter()
+            for token in tokens {
+                let state = token.revokedAt.map { "revoked \(formatter.string(from: $0))" } ?? "active"
+                print("\(token.id)\t\(token.hint)…\t\(formatter.string(from: token.createdAt))\t\(state)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by the number `orgs tokens` lists.")
+
+        @Argument(help: "Token number.")
+        var tokenID: Int64
+
+        @Option(name: .long, help: "Data directory (default ./data).")
+        var data: String = "./data"
+
+        func run() async throws {
+            let database = try OrgsCommand.openStore(URL(fileURLWithPath: data))
+            defer { try? database.close() }
+            let info = try await OrgsCommand.failing { try await database.revokeToken(id: tokenID) }
+            print("token \(info.id) of \(info.organisation) revoked")
+        }
+    }
+
+    static func requireOrganisation(_ id: String, in directory: URL) async throws {
+        do {
+            let registry = try Registry.open(directory: directory, options: RegistryOptions(readOnly: true))
+            defer { try? registry.close() }
+            _ = try await registry.organisation(id: id)
+        } catch let error as RegistryError {
+            throw ValidationError("\(error.message) (registry in \(directory.path))")
+        }
+    }
+
+    static func openStore(_ directory: URL) throws -> ReportingDatabase {
+        do {
+            let key = try AuditKeyFile.loadOrCreate(directory: directory)
+            return try ReportingDatabase.open(directory: directory, auditKey: key.key)
+        } catch let error as ReportingStoreError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    static func failing<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as ReportingStoreError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
