@@ -99,6 +99,12 @@ public final class TransportStreamMuxer {
         guard result >= 0 else { throw MediaError.av(result, "av_write_frame") }
     }
 
+    /// Hands over the transport stream written so far (whole 188-byte packets), for a continuous
+    /// stream such as an SRT reader's, where there is no segment end to wait for.
+    public func drain() -> [UInt8] {
+        output.take()
+    }
+
     /// Writes the trailer and returns the whole transport stream.
     public func finish() throws(MediaError) -> [UInt8] {
         guard let format, !finished else { throw MediaError(.library, "muxer already finished") }

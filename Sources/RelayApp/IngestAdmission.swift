@@ -14,10 +14,20 @@ struct IngestAdmission: SRTAdmission {
     let openIngest: Bool
     let counters: IngestCounters
     let connections: ConnectionTable
+    let readers: ReaderPolicy?
     let logger: Logger
+
+    /// Who may read registered sources over SRT: `u=<org>` (or `u=admin`) with that caller's read
+    /// key as the passphrase, and the same viewing rules as HLS. Answered from memory.
+    struct ReaderPolicy: Sendable {
+        var readKey: @Sendable (String) -> String
+        var organisationExists: @Sendable (String) -> Bool
+        var canView: @Sendable (String, String) -> Bool
+    }
 
     enum Verdict {
         case publish(PathName, passphrase: String?)
+        case read(PathName, passphrase: String?)
         case refuse(SRTRejectCode, String)
     }
 
@@ -32,9 +42,6 @@ struct IngestAdmission: SRTAdmission {
             case .unsupportedMode: return .refuse(.unsupportedMode, error.description)
             }
         }
-        guard request.mode == .publish else {
-            return .refuse(.unsupportedMode, "reading over SRT (m=request) is not offered yet")
-        }
         let name: PathName
         do {
             name = try PathName(request.resource)
@@ -43,6 +50,9 @@ struct IngestAdmission: SRTAdmission {
             case .malformedPath: return .refuse(.malformed, error.message)
             case .unknownPath, .pathBusy: return .refuse(.notFound, error.message)
             }
+        }
+        if request.mode == .request {
+            return evaluateRead(name, user: request.user)
         }
         if name.kind == .lab {
             guard openIngest else {
@@ -59,10 +69,35 @@ struct IngestAdmission: SRTAdmission {
         return .publish(name, passphrase: entry.passphrase)
     }
 
+    /// SRT read (`m=request`, `read:<path>`): lab paths with open ingest need no key; registered
+    /// sources need `u=` and that caller's read key, and the caller must be allowed to see the path.
+    private func evaluateRead(_ name: PathName, user: String?) -> Verdict {
+        guard paths.path(name) != nil else {
+            return .refuse(.notFound, "\(name) is not live")
+        }
+        if name.kind == .lab {
+            guard openIngest else { return .refuse(.forbidden, "lab paths exist only with open ingest") }
+            return .read(name, passphrase: nil)
+        }
+        guard let readers else { return .refuse(.forbidden, "reading registered sources over SRT is not configured") }
+        guard let user, !user.isEmpty else {
+            return .refuse(.unauthorized, "reading \(name) needs u=<organisation> and its read key")
+        }
+        guard user == "admin" || readers.organisationExists(user) else {
+            return .refuse(.unauthorized, "unknown reader u=\(SRTServer.printable(user))")
+        }
+        guard user == "admin" || readers.canView(user, name.description) else {
+            return .refuse(.forbidden, "\(user) may not see \(name)")
+        }
+        return .read(name, passphrase: readers.readKey(user))
+    }
+
     func admit(_ handshake: SRTHandshake) -> SRTAdmissionDecision {
         switch evaluate(handshake.streamID) {
         case .refuse(let code, let reason):
             return .reject(code, reason: reason)
+        case .read(_, let passphrase):
+            return .accept(passphrase: passphrase)
         case .publish(let name, let passphrase):
             // A registered source reconnecting replaces its own stale connection at once.
             let probe = PublisherIdentity(source: name.description, connection: handshake.peer,
@@ -75,6 +110,12 @@ struct IngestAdmission: SRTAdmission {
     }
 
     func accepted(_ connection: SRTConnection) -> (any SRTConnectionHandler)? {
+        if case .read(let name, _) = evaluate(connection.streamID) {
+            guard let path = paths.path(name) else { return nil }
+            let reader = SRTReaderSession(connection: connection, path: path, counters: counters, logger: logger)
+            reader.start()
+            return reader
+        }
         guard case .publish(let name, _) = evaluate(connection.streamID) else {
             logger.warning("accepted connection's stream id no longer admissible", metadata: ["conn": "\(connection.id)"])
             return nil

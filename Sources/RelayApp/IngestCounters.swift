@@ -6,6 +6,8 @@ public final class IngestCounters: Sendable {
     public let accessUnits = Atomic<Int>(0)
     public let garbageClosed = Atomic<Int>(0)
     public let publishersConnected = Atomic<Int>(0)
+    public let readersConnected = Atomic<Int>(0)
+    public let readersDropped = Atomic<Int>(0)
 
     public init() {}
 }

@@ -86,6 +86,7 @@ extension RelayApplication {
             throw RelayAppError(.startup, "cannot create data directory \(configuration.dataDirectory): \(error.localizedDescription)")
         }
         FFmpegLog.bridge(to: logger("remux"))
+        OpenFileLimit.raise(toServe: configuration.srt.maxConnections, logger: appLogger)
 
         // The registry: seeded with the Tongren demo on the first start on an empty data directory.
         let dataURL = URL(fileURLWithPath: configuration.dataDirectory)
@@ -135,8 +136,15 @@ extension RelayApplication {
             appLogger.warning("open ingest is on: any lab/<name> path may publish without a key (lab use only)")
         }
         let connections = ConnectionTable()
+        let coordinator = reporting.coordinator
+        let directory = registry.admission
+        let readKeys = reporting.srtReadKeys
+        let readerPolicy = IngestAdmission.ReaderPolicy(
+            readKey: { readKeys.key(for: $0) },
+            organisationExists: { directory.lookup(path: "hall/\($0)") != nil },
+            canView: { coordinator.canView(org: $0, path: $1) })
         let admission = IngestAdmission(paths: paths, admissionIndex: registry.admission, openIngest: configuration.srt.openIngest,
-                                        counters: ingestCounters, connections: connections, logger: logger("ingest"))
+                                        counters: ingestCounters, connections: connections, readers: readerPolicy, logger: logger("ingest"))
         // A revoked device or a rotated key loses its live connection at once; the device must come
         // back with the new key (or not at all).
         let hubLogger = logger("hub")

@@ -13,14 +13,17 @@ public final class ReportingServices: Sendable {
     public let database: ReportingDatabase
     public let organisationTokens: OrganisationTokens
     public let viewerTokens: ViewerTokenSigner
+    /// Passphrases for reading feeds over SRT (`u=<org>`), derived from the audit key.
+    public let srtReadKeys: SRTReadKeys
     /// What RelayAPI's reporting routes and `ScopedMediaAccess` share.
     public let context: ReportingContext
     let directory: RegistryDirectory
     let logger: Logger
 
     init(coordinator: SessionCoordinator, database: ReportingDatabase, organisationTokens: OrganisationTokens,
-         viewerTokens: ViewerTokenSigner, context: ReportingContext, directory: RegistryDirectory, logger: Logger) {
+         viewerTokens: ViewerTokenSigner, srtReadKeys: SRTReadKeys, context: ReportingContext, directory: RegistryDirectory, logger: Logger) {
         self.coordinator = coordinator
+        self.srtReadKeys = srtReadKeys
         self.database = database
         self.organisationTokens = organisationTokens
         self.viewerTokens = viewerTokens
@@ -57,7 +60,8 @@ public final class ReportingServices: Sendable {
             let context = ReportingContext(coordinator: coordinator, adminTokens: AccessTokens(admin: adminToken),
                                            organisationTokens: organisationTokens, viewerTokens: viewerTokens)
             return ReportingServices(coordinator: coordinator, database: database, organisationTokens: organisationTokens,
-                                     viewerTokens: viewerTokens, context: context, directory: directory, logger: logger)
+                                     viewerTokens: viewerTokens, srtReadKeys: SRTReadKeys(auditKey: key.key), context: context,
+                                     directory: directory, logger: logger)
         } catch let error as RelayAppError {
             throw error
         } catch {

@@ -106,7 +106,9 @@ final class ReceiveLoop: @unchecked Sendable {
                 srt_epoll_uwait(eid, ptr.baseAddress, Int32(ptr.count), Self.wakeIntervalMilliseconds)
             }
             guard count > 0 else { continue }
-            for i in 0..<Int(count) {
+            // srt_epoll_uwait returns how many sockets are ready, which can exceed the array it
+            // filled; the rest are reported on the next turn.
+            for i in 0..<min(Int(count), events.count) {
                 let socket = events[i].fd
                 if socket == listener {
                     onListenerReadable?()

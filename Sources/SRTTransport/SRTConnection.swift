@@ -20,6 +20,24 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
         loop.requestClose(id, reason: reason)
     }
 
+    public enum SendResult: Sendable, Equatable {
+        case sent
+        /// libsrt's send buffer is full: the reader is not keeping up.
+        case full
+        case closed(String)
+    }
+
+    /// Sends one message (at most 1316 bytes for live MPEG-TS: 7 packets) without blocking
+    /// (SRTO_SNDSYN is off). Thread-safe in libsrt.
+    public func send(_ bytes: UnsafeRawBufferPointer) -> SendResult {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .sent }
+        let result = srt_sendmsg2(id, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        if result >= 0 { return .sent }
+        let error = srt_getlasterror(nil)
+        if error == Int32(SRT_EASYNCSND.rawValue) { return .full }
+        return .closed(lastErrorText())
+    }
+
     /// The link figures from libsrt (thread-safe in libsrt). Nil once the socket is gone.
     public func statistics() -> SRTLinkStatistics? {
         var perf = SRT_TRACEBSTATS()

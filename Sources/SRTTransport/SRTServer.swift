@@ -228,7 +228,7 @@ public final class SRTServer: Sendable {
     }
 
     /// Stream ids come from the network: log them escaped and bounded.
-    static func printable(_ text: String) -> String {
+    public static func printable(_ text: String) -> String {
         let clipped = text.unicodeScalars.prefix(200).map { scalar -> String in
             scalar.value >= 0x20 && scalar.value < 0x7F ? String(scalar) : "\\u{\(String(scalar.value, radix: 16))}"
         }.joined()

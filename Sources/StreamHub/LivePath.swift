@@ -55,10 +55,18 @@ public final class LivePath: Sendable {
 
     // MARK: - Readers
 
-    public func addReader(_ reader: any PathReader) {
+    /// How much of the kept media a new reader hears first.
+    public enum Backfill: Sendable {
+        /// Everything kept (a packager wants a full window).
+        case all
+        /// From the last keyframe (a decoder wants to start at once, without a burst of old media).
+        case lastKeyframe
+    }
+
+    public func addReader(_ reader: any PathReader, backfill: Backfill = .all) {
         state.withLock { state in
             state.readers.append(reader)
-            Self.backfill(reader, from: state)
+            Self.backfill(reader, from: state, amount: backfill)
         }
     }
 
@@ -76,10 +84,11 @@ public final class LivePath: Sendable {
 
     /// A new reader first hears the current publisher's tracks and the media the path kept, from a
     /// keyframe on, then the live media.
-    private static func backfill(_ reader: any PathReader, from state: State) {
+    private static func backfill(_ reader: any PathReader, from state: State, amount: Backfill = .all) {
         guard !state.tracks.isEmpty, state.recent.tracks == state.tracks else { return }
         reader.handle(.tracks(state.tracks, discontinuity: false))
-        for unit in state.recent.units { reader.handle(.accessUnit(unit)) }
+        let units = amount == .all ? state.recent.units[...] : state.recent.sinceLastKeyframe
+        for unit in units { reader.handle(.accessUnit(unit)) }
         if state.publisher == nil {
             reader.handle(.publisherLeft)
             if state.status == .offline { reader.handle(.ended) }

@@ -13,6 +13,12 @@ struct RecentMedia {
         primary = tracks.first { $0.codec.isVideo }?.index ?? tracks.first?.index
     }
 
+    /// The units from the last keyframe of the primary track on.
+    var sinceLastKeyframe: ArraySlice<AccessUnit> {
+        guard let last = keyframes.last else { return [] }
+        return units[last...]
+    }
+
     mutating func append(_ unit: AccessUnit, keep span: Int64) {
         guard let primary, span > 0 else { return }
         let isCut = unit.track == primary && unit.isKeyframe

@@ -9,8 +9,31 @@ import RoomRegistry
 struct OrgsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orgs",
-        abstract: "Organisation tokens for joint reporting (issue, list, revoke).",
-        subcommands: [Token.self, Tokens.self, Revoke.self])
+        abstract: "Organisation tokens for joint reporting (issue, list, revoke) and SRT read keys.",
+        subcommands: [Token.self, Tokens.self, Revoke.self, SRTKey.self])
+
+    struct SRTKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "srt-key",
+            abstract: "Print the key an organisation's hardware decoder uses to read feeds over SRT (u=<id>); 'admin' reads everything.")
+
+        @Argument(help: "Organisation id, or admin.")
+        var id: String
+
+        @Option(name: .long, help: "Data directory (default ./data).")
+        var data: String = "./data"
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: data)
+            if id != "admin" { try await OrgsCommand.requireOrganisation(id, in: directory) }
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(AuditKeyFile.fileName).path) else {
+                throw ValidationError("no \(AuditKeyFile.fileName) in \(directory.path): start the server once first")
+            }
+            let key = try AuditKeyFile.loadOrCreate(directory: directory)
+            print(SRTReadKeys(auditKey: key.key).key(for: id))
+            FileHandle.standardError.write(Data("read with: srt://HOST:PORT?streamid=#!::r=<path>,m=request,u=\(id)&passphrase=<key>\n".utf8))
+        }
+    }
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
