@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry",
+            "RelayApp", "RoomRegistry", "SRTTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

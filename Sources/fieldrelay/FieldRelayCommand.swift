@@ -5,6 +5,6 @@ struct FieldRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fieldrelay",
         abstract: "FieldRelay: SRT in, HLS out — the live video gateway for rural emergency command.",
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, LoadgenCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
