@@ -195,7 +195,16 @@ start_server() {
 
 # metric HTTP_PORT NAME : one sample's value from /metrics (0 if absent).
 metric() {
-  curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null | awk -v name="$2" '$1 == name {print $2; found=1} END {if (!found) print 0}'
+  { curl -fsS --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null || true; } |
+    awk -v name="$2" '$1 == name {print $2; found=1} END {if (!found) print 0}'
+}
+
+# crash_note LOG : one line saying where a crashed fieldrelay stopped (Swift's backtrace in its log).
+crash_note() {
+  local what where
+  what="$(grep -m1 -o 'Program crashed: .*\*\*\*' "$1" 2>/dev/null | sed 's/ \*\*\*$//')" || true
+  where="$(grep -m1 -o ' at /[^ ]*Sources/[^ ]*' "$1" 2>/dev/null | sed 's|^ at .*/Sources/|Sources/|')" || true
+  echo "${what:-exited} ${where:+at $where}"
 }
 
 # The machine, for the reports.
@@ -208,3 +217,13 @@ machine_line() {
 
 # The machine's load when the run started: benchmarks on a shared machine must say so.
 load_line() { awk '{print "load average " $1 " " $2 " " $3}' /proc/loadavg; }
+
+# udp_drops : "receive-buffer-errors send-buffer-errors" of this network namespace (/proc/net/snmp).
+# Datagrams the kernel dropped because a UDP socket's buffer was full: on loopback, that is where
+# SRT loss comes from when a receiver cannot keep up.
+udp_drops() {
+  awk '/^Udp:/ { if (!header) { for (i = 2; i <= NF; i++) col[$i] = i; header = 1 } else { print $col["RcvbufErrors"], $col["SndbufErrors"] } }' /proc/net/snmp
+}
+
+# The kernel's cap on a socket's receive buffer (libsrt asks for 12 MB per UDP socket and gets this).
+rmem_line() { echo "net.core.rmem_max $(cat /proc/sys/net/core/rmem_max 2>/dev/null || echo '?')"; }

@@ -43,11 +43,14 @@ measure() {
   local receivers=("$@")
   sleep "$settle"
   local before after
+  local drops_before drops_after
   before="$(cpu_ticks "${receivers[@]}")"
+  read -r drops_before _ < <(udp_drops)
   sleep "$duration"
   after="$(cpu_ticks "${receivers[@]}")"
+  read -r drops_after _ < <(udp_drops)
   local rss; rss="$(peak_rss_kb "${receivers[@]}")"
-  echo "$name $((after - before)) $rss" >>"$WORK/measurements"
+  echo "$name $((after - before)) $rss $((drops_after - drops_before))" >>"$WORK/measurements"
 }
 
 start_load() {  # start_load NAME PORT [loadgen args...]
@@ -131,7 +134,7 @@ for line in open(os.path.join(work, "measurements")):
     if name == "threads_a":
         threads = int(values[0])
     else:
-        measured[name] = (int(values[0]) / tck, int(values[1]))
+        measured[name] = (int(values[0]) / tck, int(values[1]), int(values[2]))
 def jsonl_summary(name):
     path = os.path.join(work, f"loadgen-{name}.jsonl")
     if not os.path.exists(path):
@@ -153,13 +156,13 @@ rows, per = [], {}
 for name in "abc":
     if name not in measured:
         continue
-    cpu, rss = measured[name]
+    cpu, rss, drops = measured[name]
     per[name] = cpu / (streams * duration / 60)
     load = jsonl_summary(name) or {}
     view = viewer(name)
     continuity = "n/a" if name == "c" or view is None else f"{view['missing']} missing, {view['discontinuities']} disc., {view['fetch_errors']} fetch errors ({view['segments']} segments)"
     rows.append(f"| {labels[name]} | {per[name]:.3f} | {rss / 1024 / streams:.1f} | {continuity} | "
-                f"{load.get('connected', '?')}/{streams} | {load.get('packetsLost', '?')} / {load.get('packetsRetransmitted', '?')} | {load.get('maxLagMs', 0):.1f} |")
+                f"{load.get('connected', '?')}/{streams} | {load.get('packetsLost', '?')} / {load.get('packetsRetransmitted', '?')} | {drops} | {load.get('maxLagMs', 0):.1f} |")
 ratios = []
 if "a" in per and "b" in per and per["b"] > 0:
     ratios.append(f"a/b = {per['a'] / per['b']:.2f} (goal: at most 0.5)")
@@ -169,8 +172,8 @@ header = [
     f"Ingest: {streams} cameras x {kbps} kbps H.264+AAC {size}, {duration:.0f} s measured" + (" — SMOKE RUN, figures meaningless" if smoke == "1" else ""),
     f"Machine: {machine}",
     "",
-    "| receiver | CPU-s per stream-minute | peak RSS per stream (MiB) | playlist continuity (viewer) | connected | lost / retransmitted | loadgen max lag (ms) |",
-    "|---|---|---|---|---|---|---|",
+    "| receiver | CPU-s per stream-minute | peak RSS per stream (MiB) | playlist continuity (viewer) | connected | SRT lost / retransmitted | UDP buffer drops (measured window) | loadgen max lag (ms) |",
+    "|---|---|---|---|---|---|---|---|",
 ]
 text = "\n".join(header + rows + [""] + ratios)
 if threads is not None:

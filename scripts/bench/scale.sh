@@ -97,6 +97,7 @@ for i in $(seq 0 $((cameras - 1))); do sources+=("http://127.0.0.1:$http/hls/lab
 python3 "$BENCH_DIR/viewer.py" --duration "$hold" --interval 2 --workers 8 "${sources[@]}" >"$WORK/viewer.json" 2>"$WORK/viewer.err" &
 viewer_pid=$!; track "$viewer_pid"
 hold_start="$(cpu_ticks "$SERVER_PID")"
+read -r drops_start _ < <(udp_drops)
 publishers_start="$(metric "$http" fieldrelay_publishers_active)"
 if [ "$profile" = 1 ]; then
   perf record -F 99 -g -o "$WORK/perf.data" -p "$SERVER_PID" -- sleep "$(( hold < 20 ? hold : 20 ))" >/dev/null 2>&1 || log "perf record failed"
@@ -104,7 +105,10 @@ if [ "$profile" = 1 ]; then
 else
   sleep "$hold"
 fi
+server_note="ran to the end"
+kill -0 "$SERVER_PID" 2>/dev/null || server_note="CRASHED: $(crash_note "$SERVER_LOG")"
 hold_end="$(cpu_ticks "$SERVER_PID")"
+read -r drops_end _ < <(udp_drops)
 publishers_end="$(metric "$http" fieldrelay_publishers_active)"
 rss_peak="$(peak_rss_kb "$SERVER_PID")"
 threads="$(threads_of "$SERVER_PID")"
@@ -121,10 +125,12 @@ fi
 cp "$timeline" "$BENCH_RESULTS/scale-timeline.csv"
 
 python3 - "$WORK" "$rooms" "$cameras" "$hold" "$CLK_TCK" "$((hold_end - hold_start))" "$rss_peak" "$threads" \
-  "$publishers_start" "$publishers_end" "$BENCH_RESULTS/scale.md" "$(machine_line)" "$nofile_note" "$room_kbps" "$camera_kbps" "$smoke" <<'PY'
+  "$publishers_start" "$publishers_end" "$BENCH_RESULTS/scale.md" "$(machine_line)" "$nofile_note" "$room_kbps" "$camera_kbps" "$smoke" \
+  "$((drops_end - drops_start))" "$(rmem_line)" "$server_note" <<'PY'
 import csv, json, os, sys
 (work, rooms, cameras, hold, tck, hold_ticks, rss_kb, threads, pub_start, pub_end, out, machine, nofile_note,
- room_kbps, camera_kbps, smoke) = sys.argv[1:]
+ room_kbps, camera_kbps, smoke, drops, rmem, server_note) = sys.argv[1:]
+crashed = server_note.startswith("CRASHED")
 rooms, cameras, hold, tck = int(rooms), int(cameras), float(hold), int(tck)
 def loadgen(name):
     lines = [json.loads(l) for l in open(os.path.join(work, f"loadgen-{name}.jsonl")) if l.strip().startswith("{")]
@@ -144,7 +150,7 @@ def continuous(items):
 timeline = list(csv.DictReader(open(os.path.join(work, "timeline.csv"))))
 peak = max((int(float(r["publishers"])) for r in timeline), default=0)
 saturated = next((r for r in timeline if float(r["server_cores"]) >= 0.95 * os.cpu_count()), None)
-hold_cores = int(hold_ticks) / tck / hold
+hold_cores = int(hold_ticks) / tck / hold if not crashed else float("nan")
 pub_start, pub_end = int(float(pub_start)), int(float(pub_end))
 lines = [
     f"Scale: {rooms} rooms x {room_kbps} kbps (registry keys) + {cameras} cameras x {camera_kbps} kbps on one port, {hold:.0f} s hold"
@@ -158,7 +164,7 @@ lines = [
     f"| rooms broken after connecting | {room.get('broken', '?')} {room.get('breaks', {}) or ''} |",
     f"| cameras admitted | {cam.get('connected', '?')} of {cameras} |",
     f"| publishers active at start / end of hold | {pub_start} / {pub_end} |",
-    f"| largest count sustained (publishers at end of hold) | {min(pub_start, pub_end)} |",
+    f"| largest count sustained (publishers at end of hold) | {'none: the gateway crashed' if crashed else min(pub_start, pub_end)} |",
     f"| peak publishers seen | {peak} |",
     f"| continuous playlists, sampled rooms | {continuous(room_views)} of {len(room_views)} |",
     f"| continuous playlists, cameras | {continuous(cam_views)} of {len(cam_views)} |",
@@ -168,8 +174,10 @@ lines = [
     f"| gateway peak RSS (MiB) / per publisher (KiB) | {int(rss_kb) / 1024:.0f} / {int(rss_kb) / max(1, peak):.0f} |",
     f"| gateway threads at end of hold | {threads} |",
     f"| SRT packets lost / retransmitted (rooms) | {room.get('packetsLost', '?')} / {room.get('packetsRetransmitted', '?')} |",
+    f"| UDP datagrams dropped by full socket buffers during hold ({rmem}) | {drops} |",
     f"| loadgen max lag in 2nd half (ms, rooms) | {room.get('maxLagMs', 0):.1f} |",
     "",
+    f"Gateway: {server_note}" + (f" (last timeline sample before it: {timeline[-2]['publishers'] if len(timeline) > 1 else '?'} publishers)" if crashed else ""),
     f"Gateway first at >= 95% of all {os.cpu_count()} cores: " + (f"t={saturated['t']} s with {saturated['publishers']} publishers" if saturated else "never"),
     f"Open files: {nofile_note}",
     "Timeline (every 2 s): scale-timeline.csv",
