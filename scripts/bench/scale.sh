@@ -119,7 +119,13 @@ for pid in "$viewer_pid" "$rooms_pid" "$cameras_pid"; do
 done
 stop_pid "$sampler_pid"
 if [ "$profile" = 1 ] && [ -s "$WORK/perf.data" ]; then
-  perf report -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v "^#" | grep -v "^$" | head -60 >"$BENCH_RESULTS/scale-profile.txt" || true
+  {
+    echo "Where the gateway's CPU time went during the hold (perf, 99 Hz), by library:"
+    perf report -i "$WORK/perf.data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v "^#" | grep -v "^$" | head -12
+    echo
+    echo "Top symbols:"
+    perf report -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol -g none 2>/dev/null | grep -v "^#" | grep -v "^$" | head -40
+  } >"$BENCH_RESULTS/scale-profile.txt" || true
   log "profile: $BENCH_RESULTS/scale-profile.txt"
 fi
 cp "$timeline" "$BENCH_RESULTS/scale-timeline.csv"
@@ -166,7 +172,8 @@ lines = [
     f"| publishers active at start / end of hold | {pub_start} / {pub_end} |",
     f"| largest count sustained (publishers at end of hold) | {'none: the gateway crashed' if crashed else min(pub_start, pub_end)} |",
     f"| peak publishers seen | {peak} |",
-    f"| continuous playlists, sampled rooms | {continuous(room_views)} of {len(room_views)} |",
+    f"| continuous playlists, sampled rooms | {continuous(room_views)} of {sum(1 for s in room_views if s['segments'] > 0)} publishing"
+    f" ({len(room_views)} sampled evenly over the {rooms}) |",
     f"| continuous playlists, cameras | {continuous(cam_views)} of {len(cam_views)} |",
     f"| missing segments in sample (rooms + cameras) | {view['totals'].get('missing', '?')} |",
     f"| gateway CPU during hold (cores busy, of {os.cpu_count()}) | {hold_cores:.2f} |",
