@@ -59,6 +59,9 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Flag(name: .customLong("port-per-stream"), help: "Stream i connects to PORT+i (one listener per stream, for peers such as ffmpeg).")
     var portPerStream = false
 
+    @Option(name: .long, help: "pcr: each message at its own PCR time (smooth, like a hardware encoder); burst: each PES's messages together at its start (like ffmpeg -re).")
+    var pacing = "pcr"
+
     @Option(name: .customLong("send-log"), help: "Write the wall-clock send time of each video PES start (CSV: stream,wall_ns,pts).")
     var sendLog: String?
 
@@ -84,6 +87,9 @@ struct LoadgenCommand: AsyncParsableCommand {
         if registryExport != nil && data == nil {
             throw ValidationError("--registry-export needs --data: the export has no keys; the registry does")
         }
+        guard TransportStreamClip.Pacing(rawValue: pacing) != nil else {
+            throw ValidationError("--pacing must be pcr or burst")
+        }
         if let passphrase, !(10...79).contains(passphrase.count) {
             throw ValidationError("--passphrase must be 10 to 79 characters")
         }
@@ -100,7 +106,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         let endpoint = try Self.parse(url)
         let clip: TransportStreamClip
         do {
-            clip = try TransportStreamClip(contentsOf: file)
+            clip = try TransportStreamClip(contentsOf: file, pacing: TransportStreamClip.Pacing(rawValue: pacing) ?? .pcr)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -36,9 +36,11 @@ total=$(( (duration + 3) * 4 * runs + 40 ))
 track $!
 
 base="http://127.0.0.1:$http/hls/$path"
+# A full live window (6 segments by default), so the playlist is the size halls fetch.
+window=$([ "$smoke" = 1 ] && echo 2 || echo 6)
 waited=0
-until [ "$(curl -fsS "$base/index.m3u8" 2>/dev/null | grep -c '\.ts')" -ge 2 ]; do
-  [ "$waited" -lt 300 ] || die "no playlist with 2 segments within 30 s"
+until [ "$(curl -fsS "$base/index.m3u8" 2>/dev/null | grep -c '\.ts')" -ge "$window" ]; do
+  [ "$waited" -lt 400 ] || die "no playlist with $window segments within 40 s"
   sleep 0.1; waited=$((waited + 1))
 done
 

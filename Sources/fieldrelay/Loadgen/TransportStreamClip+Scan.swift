@@ -12,6 +12,8 @@ extension TransportStreamClip {
         var continuity: [Int: (first: UInt8, last: UInt8)] = [:]
         var patches: [Patch] = []
         var unpatchable = 0
+        /// Packets that start a PES packet (an access unit, or a few audio frames), in file order.
+        var unitStarts: [Int] = []
 
         /// Stream ids whose PES header has no PTS/DTS fields (ISO/IEC 13818-1 table 2-22).
         static let streamIDsWithoutHeader: Set<UInt8> = [0xBC, 0xBE, 0xBF, 0xF0, 0xF1, 0xF2, 0xF8, 0xFF]
@@ -73,6 +75,7 @@ extension TransportStreamClip {
         private mutating func readPESHeader(_ bytes: [UInt8], pid: Int, index: Int, payload: Int, end: Int) {
             guard payload + 9 <= end, bytes[payload] == 0, bytes[payload + 1] == 0, bytes[payload + 2] == 1 else { return }
             let streamID = bytes[payload + 3]
+            unitStarts.append(index)
             guard !Self.streamIDsWithoutHeader.contains(streamID) else { return }
             let flags = bytes[payload + 7] >> 6
             guard flags & 0x02 != 0 else { return }

@@ -52,17 +52,26 @@ final class TransportStreamClip: Sendable {
         var description: String
     }
 
-    convenience init(contentsOf path: String) throws {
+    /// How messages are spread over time.
+    enum Pacing: String, Sendable, CaseIterable {
+        /// Every message at its own PCR time, evenly between PCRs: a hardware encoder's smooth output.
+        case pcr
+        /// Every message of a PES packet at the time its PES starts: bursts per access unit, as
+        /// `ffmpeg -re -c copy` sends. Receivers wake less often, so they cost less per packet.
+        case burst
+    }
+
+    convenience init(contentsOf path: String, pacing: Pacing = .pcr) throws {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw LoadError(description: "cannot read \(path): \(error.localizedDescription)")
         }
-        try self.init(bytes: [UInt8](data), name: path)
+        try self.init(bytes: [UInt8](data), name: path, pacing: pacing)
     }
 
-    init(bytes input: [UInt8], name: String) throws {
+    init(bytes input: [UInt8], name: String, pacing: Pacing = .pcr) throws {
         let size = Self.packetSize
         // Start at the first sync byte that begins a run of packets (a capture may start mid-packet).
         var start = 0
@@ -94,7 +103,19 @@ final class TransportStreamClip: Sendable {
         } else {
             throw LoadError(description: "\(name) has neither PCR nor video timestamps to pace it by")
         }
-        let clock = Self.interpolate(samples, packetCount: packetCount)
+        var clock = Self.interpolate(samples, packetCount: packetCount)
+        if pacing == .burst {
+            // Packets until the next PES start go out with the PES start's packet.
+            var next = 0
+            var current: Int64?
+            for packet in 0..<packetCount {
+                while next < scan.unitStarts.count && scan.unitStarts[next] <= packet {
+                    current = clock[scan.unitStarts[next]]
+                    next += 1
+                }
+                if let current { clock[packet] = current }
+            }
+        }
 
         var messages: [Message] = []
         messages.reserveCapacity(packetCount / Self.packetsPerMessage + 1)
@@ -144,7 +165,7 @@ final class TransportStreamClip: Sendable {
         loopTicks = ticks
         loopNanoseconds = UInt64(ticks) * 1_000_000_000 / 90_000
         videoPID = scan.videoPID
-        clockSource = source
+        clockSource = pacing == .burst ? source + ", in bursts per PES" : source
         unpatchableHeaders = scan.unpatchable
     }
 
