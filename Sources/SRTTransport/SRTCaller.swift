@@ -32,7 +32,8 @@ public final class SRTCaller: Sendable, CustomStringConvertible {
     }
 
     deinit {
-        if !closed.load(ordering: .relaxed) { srt_close(id) }
+        // srt_close fails only for a socket libsrt no longer knows (already gone): nothing to undo.
+        if !closed.load(ordering: .relaxed) { _ = srt_close(id) }
     }
 
     public var state: State {
@@ -74,7 +75,8 @@ public final class SRTCaller: Sendable, CustomStringConvertible {
     /// Closes the socket (idempotent). Pending live data is not lingered on: SRTO_LINGER is 0 in live mode.
     public func close() {
         guard closed.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        srt_close(id)
+        // As in deinit: a failure means libsrt had already removed the socket.
+        _ = srt_close(id)
     }
 
     public var description: String { "caller \(id)" }
