@@ -67,7 +67,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore",
+            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "SRTTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -10,14 +10,14 @@ enum OpenFileLimit {
     @discardableResult
     static func raise(toServe connections: Int, logger: Logger) -> Int {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else {
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else {
             logger.warning("cannot read the open-file limit")
             return 0
         }
         let before = limit.rlim_cur
         if limit.rlim_cur < limit.rlim_max {
             limit.rlim_cur = limit.rlim_max
-            if setrlimit(RLIMIT_NOFILE, &limit) != 0 {
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 {
                 limit.rlim_cur = before
             }
         }
