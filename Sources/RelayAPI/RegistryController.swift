@@ -4,8 +4,9 @@ import Hummingbird
 import RoomRegistry
 
 /// The registry's REST routes under `/api/v1`: the area tree, rooms, devices, organisations and
-/// provisioning. Every route needs the admin token for now: until joint reporting brings
-/// organisation-scoped tokens, room lists and live status are as sensitive as key material.
+/// provisioning. Reads of areas, rooms and organisations are open to organisation tokens, scoped
+/// to the caller's jurisdiction (`RegistryScope`); devices, key material and writes need the admin
+/// token.
 ///
 /// Registry errors become HTTP statuses here and nowhere else (see `RegistryError.apiError`).
 struct RegistryController<Context: RequestContext>: Sendable {
@@ -18,19 +19,25 @@ struct RegistryController<Context: RequestContext>: Sendable {
     func addRoutes(to router: Router<Context>) {
         let api = router.group("/api/v1")
         api.get("areas") { request, context in
-            try await respond(request, context, invalidInput: .query) {
+            try await read(request, context, invalidInput: .query) { scope in
                 let depth = try Self.areaDepth(request)
-                return AreasResponse(areas: registry.areaTree(depth: depth))
+                return AreasResponse(areas: scope.trim(registry.areaTree(depth: depth)))
             }
         }
         api.get("rooms") { request, context in
-            try await respond(request, context, invalidInput: .query) {
-                RoomsResponse(try await registry.rooms(try Self.roomQuery(request)))
+            try await read(request, context, invalidInput: .query) { scope in
+                guard let query = scope.narrow(try Self.roomQuery(request)) else {
+                    return RoomsResponse(RoomPage(rooms: [], nextCursor: nil))
+                }
+                return RoomsResponse(try await registry.rooms(query))
             }
         }
         api.get("rooms/:code") { request, context in
-            try await respond(request, context, invalidInput: .content) {
-                RoomDetailResponse(try await registry.room(code: try context.parameters.require("code")))
+            try await read(request, context, invalidInput: .content) { scope in
+                let code = try context.parameters.require("code")
+                // Outside the caller's jurisdiction a room is not known to it.
+                guard scope.contains(roomCode: code) else { throw APIError(.notFound, "no room \(code)") }
+                return RoomDetailResponse(try await registry.room(code: code))
             }
         }
         api.get("rooms/:code/provisioning") { request, context in
@@ -73,7 +80,7 @@ struct RegistryController<Context: RequestContext>: Sendable {
             }
         }
         api.get("orgs") { request, context in
-            try await respond(request, context, invalidInput: .query) {
+            try await read(request, context, invalidInput: .query) { _ in
                 OrganisationsResponse(organisations: try await registry.organisations(level: try Self.organisationLevel(request)))
             }
         }
@@ -87,6 +94,33 @@ struct RegistryController<Context: RequestContext>: Sendable {
     }
 
     // MARK: - Responding
+
+    /// A read any authenticated caller may make, scoped to what it may see. Without joint
+    /// reporting (no organisation tokens) only the admin token is accepted.
+    private func read<Value: Encodable>(
+        _ request: Request, _ context: Context, invalidInput: RegistryError.InputOrigin,
+        _ body: (RegistryScope) async throws -> Value
+    ) async throws -> Response {
+        var scope = RegistryScope.all
+        if let reporting = (configuration.mediaAccess as? ScopedMediaAccess)?.context {
+            if case .organisation(let id) = try await reporting.authenticate(request, readOnly: true) {
+                do {
+                    scope = RegistryScope(try await registry.organisation(id: id))
+                } catch {
+                    scope = .nothing
+                }
+            }
+        } else {
+            try configuration.tokens.requireAdmin(request)
+        }
+        let value: Value
+        do {
+            value = try await body(scope)
+        } catch let error as RegistryError {
+            throw error.apiError(invalidInput: invalidInput, logger: context.logger)
+        }
+        return try RelayRouter.jsonResponse(value)
+    }
 
     /// Checks the admin token, runs `body`, maps registry errors and encodes the result.
     /// `invalidInput` says whether a `.invalid` from the registry is about the query string (400)
