@@ -1,6 +1,8 @@
 import Foundation
 import HLSPackager
 import Hummingbird
+import HummingbirdHTTP2
+import NIOSSL
 import Logging
 import MediaRemux
 import RelayAPI
@@ -47,6 +49,9 @@ public final class RelayApplication: Sendable {
 
     /// The HTTP port actually bound, once the server runs (nil before).
     public var httpPort: Int? { httpPortBox.port.withLock { $0 } }
+
+    /// The HTTPS (HTTP/2) port actually bound, when TLS is configured and the server runs.
+    public var httpsPort: Int? { httpPortBox.tlsPort.withLock { $0 } }
 
     /// Runs until SIGTERM/SIGINT (or until the task is cancelled), then drains: connections close,
     /// held requests end, and the process can exit within a few seconds.
@@ -185,7 +190,11 @@ extension RelayApplication {
                 httpLogger.info("HTTP listening", metadata: ["address": "\(configuration.http.host):\(port.map(String.init) ?? "?")"])
             },
             logger: httpLogger)
-        let services: [any Service] = [
+        var services: [any Service] = []
+        if configuration.http.tls.enabled {
+            services.append(try Self.httpsServer(configuration, router: router, portBox: httpPortBox, logger: httpLogger))
+        }
+        services += [
             SRTIngestService(server: srt),
             HousekeepingService(paths: paths, interval: .milliseconds(250)),
             StatusService(paths: paths, registry: registry, connections: connections, logger: registryLogger),
@@ -198,7 +207,34 @@ extension RelayApplication {
     }
 }
 
-/// The HTTP port, learned when the server starts (port 0 in tests picks a free one).
+/// The HTTP ports, learned when the servers start (port 0 in tests picks a free one).
 final class PortBox: Sendable {
     let port = Mutex<Int?>(nil)
+    let tlsPort = Mutex<Int?>(nil)
+}
+
+extension RelayApplication {
+    /// HTTPS with HTTP/2 (ALPN h2, falling back to HTTP/1.1) on its own port, same routes.
+    static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, portBox: PortBox,
+                            logger: Logger) throws -> some Service {
+        let tls = configuration.http.tls
+        let tlsConfiguration: TLSConfiguration
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
+            tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        } catch {
+            throw RelayAppError(.startup, "http.tls: cannot load \(tls.certificateFile) / \(tls.keyFile): \(error)")
+        }
+        return Application(
+            router: router,
+            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration),
+            configuration: .init(address: .hostname(configuration.http.host, port: tls.port), serverName: "FieldRelay"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port
+                portBox.tlsPort.withLock { $0 = port }
+                logger.info("HTTPS (HTTP/2) listening", metadata: ["address": "\(configuration.http.host):\(port.map(String.init) ?? "?")"])
+            },
+            logger: logger)
+    }
 }

@@ -49,6 +49,12 @@ extension RelayConfiguration {
             configuration.http.port = try http.int("port", default: configuration.http.port)
             configuration.http.corsAllowedOrigins = try http.strings("corsAllowedOrigins", default: configuration.http.corsAllowedOrigins)
             configuration.http.firstSegmentWaitSeconds = try http.double("firstSegmentWaitSeconds", default: configuration.http.firstSegmentWaitSeconds)
+            if var tls = try http.section("tls") {
+                configuration.http.tls.certificateFile = try tls.string("certificateFile", default: configuration.http.tls.certificateFile)
+                configuration.http.tls.keyFile = try tls.string("keyFile", default: configuration.http.tls.keyFile)
+                configuration.http.tls.port = try tls.int("port", default: configuration.http.tls.port)
+                try tls.finish()
+            }
             try http.finish()
         }
         if var hls = try reader.section("hls") {
@@ -88,6 +94,9 @@ extension RelayConfiguration {
         try check((1...100_000).contains(srt.maxConnections), "srt.maxConnections", "must be 1-100000", srt.maxConnections)
         try check((0...65535).contains(http.port), "http.port", "must be 0-65535", http.port)
         try check(!http.host.isEmpty, "http.host", "must not be empty", http.host)
+        try check(http.tls.certificateFile.isEmpty == http.tls.keyFile.isEmpty, "http.tls", "needs both certificateFile and keyFile, or neither",
+                  "certificateFile=\(http.tls.certificateFile) keyFile=\(http.tls.keyFile)")
+        try check((0...65535).contains(http.tls.port), "http.tls.port", "must be 0-65535", http.tls.port)
         try check((0...60).contains(http.firstSegmentWaitSeconds), "http.firstSegmentWaitSeconds", "must be 0-60", http.firstSegmentWaitSeconds)
         try check((0.5...30).contains(hls.segmentTargetSeconds), "hls.segmentTargetSeconds", "must be 0.5-30 seconds", hls.segmentTargetSeconds)
         try check((3...100).contains(hls.windowSegments), "hls.windowSegments", "must be 3-100 (RFC 8216 6.2.2 wants at least three target durations listed)", hls.windowSegments)

@@ -35,6 +35,15 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var port: Int = 8080
         public var corsAllowedOrigins: [String] = ["*"]
         public var firstSegmentWaitSeconds: Double = 6
+        public var tls = TLS()
+    }
+
+    public struct TLS: Sendable, Equatable {
+        /// PEM certificate chain; with `keyFile`, HTTPS with HTTP/2 is served on `port`.
+        public var certificateFile: String = ""
+        public var keyFile: String = ""
+        public var port: Int = 8443
+        public var enabled: Bool { !certificateFile.isEmpty && !keyFile.isEmpty }
     }
 
     public struct HLS: Sendable, Equatable {
