@@ -85,7 +85,7 @@ if [[ "$only" == *a* ]]; then
   log "(a) FieldRelay, one SRT port"
   srt="$(free_port udp)"; http="$(free_port tcp)"
   start_server "$WORK/data-a" "$srt" "$http" --open-ingest
-  sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/bench-$i/index.m3u8"); done
+  sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/bench-$i/ts.m3u8"); done
   start_viewer a "${sources[@]}"
   start_load a "$srt" --stream-id 'lab/bench-{i}'
   measure a "$SERVER_PID"

@@ -44,7 +44,7 @@ log "$streams streams x $kbps kbps, GOP ${gop}s, SRT latency ${latency} ms, poll
   --latency "$latency" --duration "$((duration + 4))" --send-log "$WORK/send.csv" --send-log-streams "$streams" --quiet \
   >"$WORK/loadgen.txt" 2>&1 &
 load_pid=$!; track "$load_pid"
-sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/latency-$i/index.m3u8"); done
+sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/latency-$i/ts.m3u8"); done
 python3 "$BENCH_DIR/viewer.py" --pts --duration "$duration" --interval "$interval" "${sources[@]}" >"$WORK/viewer.json" 2>"$WORK/viewer.err"
 waited=0; while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 200 ]; do sleep 0.1; waited=$((waited + 1)); done
 stop_pid "$load_pid"
@@ -97,7 +97,7 @@ lines = [
     "",
     "| HLS | segments measured | p50 ms | p99 ms | min ms | max ms |",
     "|---|---|---|---|---|---|",
-    f"| classic (MPEG-TS, index.m3u8) | {len(samples)} | {percentile(50):.0f} | {percentile(99):.0f} | "
+    f"| classic (MPEG-TS, ts.m3u8) | {len(samples)} | {percentile(50):.0f} | {percentile(99):.0f} | "
     f"{(samples[0] if samples else float('nan')):.0f} | {(samples[-1] if samples else float('nan')):.0f} |",
     "| Low-Latency (ll.m3u8) | TODO: not measured — Low-Latency HLS is not implemented yet | | | | |",
     "",

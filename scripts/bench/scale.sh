@@ -92,8 +92,8 @@ for code in codes[::step][:sample]:
 PY
 )
 sources=()
-for path in "${sampled[@]}"; do sources+=("http://127.0.0.1:$http/hls/$path/index.m3u8?token=$token"); done
-for i in $(seq 0 $((cameras - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/cam-$i/index.m3u8"); done
+for path in "${sampled[@]}"; do sources+=("http://127.0.0.1:$http/hls/$path/ts.m3u8?token=$token"); done
+for i in $(seq 0 $((cameras - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/cam-$i/ts.m3u8"); done
 python3 "$BENCH_DIR/viewer.py" --duration "$hold" --interval 2 --workers 8 "${sources[@]}" >"$WORK/viewer.json" 2>"$WORK/viewer.err" &
 viewer_pid=$!; track "$viewer_pid"
 hold_start="$(cpu_ticks "$SERVER_PID")"

@@ -39,7 +39,7 @@ base="http://127.0.0.1:$http/hls/$path"
 # A full live window (6 segments by default), so the playlist is the size halls fetch.
 window=$([ "$smoke" = 1 ] && echo 2 || echo 6)
 waited=0
-until [ "$(curl -fsS "$base/index.m3u8" 2>/dev/null | grep -c '\.ts')" -ge "$window" ]; do
+until [ "$(curl -fsS "$base/ts.m3u8" 2>/dev/null | grep -c '\.ts')" -ge "$window" ]; do
   [ "$waited" -lt 400 ] || die "no playlist with $window segments within 40 s"
   sleep 0.1; waited=$((waited + 1))
 done
@@ -84,12 +84,12 @@ run_wrk() {  # run_wrk LABEL URL
 
 for run in $(seq 1 "$runs"); do
   # The newest segment: the longest time left in the window.
-  segment="$(curl -fsS "$base/index.m3u8" | grep '\.ts' | tail -1)"
+  segment="$(curl -fsS "$base/ts.m3u8" | grep '\.ts' | tail -1)"
   curl -fsS "$base/$segment" -o "$WORK/www/hls/$path/$segment"
-  curl -fsS "$base/index.m3u8" -o "$WORK/www/hls/$path/index.m3u8"
+  curl -fsS "$base/ts.m3u8" -o "$WORK/www/hls/$path/index.m3u8"
   run_wrk "segment fieldrelay $run $(stat -c %s "$WORK/www/hls/$path/$segment")" "$base/$segment"
   run_wrk "segment nginx $run" "http://127.0.0.1:$nginx_port/hls/$path/$segment"
-  run_wrk "playlist fieldrelay $run $(stat -c %s "$WORK/www/hls/$path/index.m3u8")" "$base/index.m3u8"
+  run_wrk "playlist fieldrelay $run $(stat -c %s "$WORK/www/hls/$path/index.m3u8")" "$base/ts.m3u8"
   run_wrk "playlist nginx $run" "http://127.0.0.1:$nginx_port/hls/$path/index.m3u8"
 done
 
