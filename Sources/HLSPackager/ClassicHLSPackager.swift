@@ -20,6 +20,7 @@ public final class ClassicHLSPackager: PathReader {
     private let logger: Logger
     private let state: Mutex<State>
     private let weakPath: Mutex<WeakPath>
+    private let waiters = RequestWaiters<Void>()
 
     struct WeakPath { weak var path: LivePath? }
 
@@ -36,8 +37,6 @@ public final class ClassicHLSPackager: PathReader {
         var segmentsProduced = 0
         var oversizedSegments = 0
         var muxErrors = 0
-        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
-        var nextWaiter = 0
     }
 
     /// Segment boundaries and durations are measured on the primary track's presentation times:
@@ -256,43 +255,12 @@ public final class ClassicHLSPackager: PathReader {
 
     /// Waits until a playlist can be served (a first segment, or the end), at most `timeout`.
     public func waitForPlaylist(timeout: Duration) async -> Bool {
-        let ready: @Sendable (State) -> Bool = { !$0.segments.isEmpty || $0.ended }
-        if state.withLock({ ready($0) }) { return true }
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
+        await waiters.wait(for: (), timeout: timeout) { [self] _ in
+            state.withLock { !$0.segments.isEmpty || $0.ended }
         }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let immediate = state.withLock { state -> Bool in
-                    if ready(state) { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if immediate {
-                    continuation.resume(returning: true)
-                    return
-                }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.resolveWaiter(id, with: false)
-                }
-            }
-        } onCancel: {
-            resolveWaiter(id, with: false)
-        }
-    }
-
-    private func resolveWaiter(_ id: Int, with value: Bool) {
-        let continuation = state.withLock { $0.waiters.removeValue(forKey: id) }
-        continuation?.resume(returning: value)
     }
 
     private func wakeWaiters() {
-        let waiting = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for continuation in waiting { continuation.resume(returning: true) }
+        waiters.wake { _ in true }
     }
 }

@@ -19,6 +19,7 @@ public final class LowLatencyHLSPackager: PathReader {
     private let logger: Logger
     private let state = Mutex(State())
     private let weakPath: Mutex<WeakPath>
+    private let waiters = RequestWaiters<WaitTarget>()
 
     struct WeakPath { weak var path: LivePath? }
 
@@ -48,10 +49,10 @@ public final class LowLatencyHLSPackager: PathReader {
         var lastArrival: UInt64 = 0
     }
 
-    struct Waiter {
+    /// What a held request waits for: segment `sequence` complete, or (with `part`) that part of it.
+    struct WaitTarget: Sendable {
         var sequence: Int
         var part: Int?
-        var continuation: CheckedContinuation<Bool, Never>
     }
 
     struct State {
@@ -71,8 +72,6 @@ public final class LowLatencyHLSPackager: PathReader {
         var targetDuration: Int?
         var pendingDiscontinuity = false
         var ended = false
-        var waiters: [Int: Waiter] = [:]
-        var nextWaiter = 0
     }
 
     public init(path: LivePath, configuration: LowLatencyConfiguration, metrics: HLSMetrics = HLSMetrics(),
@@ -364,29 +363,8 @@ public final class LowLatencyHLSPackager: PathReader {
     /// Waits until segment `sequence` is complete, or (with `part`) that part of it exists.
     /// Returns false after `timeout`.
     public func waitFor(sequence: Int, part: Int?, timeout: Duration) async -> Bool {
-        if state.withLock({ Self.satisfied($0, sequence: sequence, part: part) }) { return true }
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let immediate = state.withLock { state -> Bool in
-                    if Self.satisfied(state, sequence: sequence, part: part) { return true }
-                    state.waiters[id] = Waiter(sequence: sequence, part: part, continuation: continuation)
-                    return false
-                }
-                if immediate {
-                    continuation.resume(returning: true)
-                    return
-                }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.resolve(id, false)
-                }
-            }
-        } onCancel: {
-            resolve(id, false)
+        await waiters.wait(for: WaitTarget(sequence: sequence, part: part), timeout: timeout) { [self] target in
+            state.withLock { Self.satisfied($0, sequence: target.sequence, part: target.part) }
         }
     }
 
@@ -395,22 +373,11 @@ public final class LowLatencyHLSPackager: PathReader {
         await waitFor(sequence: state.withLock { $0.segments.last?.sequence ?? $0.current?.sequence ?? 0 }, part: nil, timeout: timeout)
     }
 
-    public var waitingRequests: Int { state.withLock { $0.waiters.count } }
-
-    private func resolve(_ id: Int, _ value: Bool) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-        waiter?.continuation.resume(returning: value)
-    }
+    public var waitingRequests: Int { waiters.count }
 
     private func wakeWaiters() {
-        let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            var ready: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in state.waiters where Self.satisfied(state, sequence: waiter.sequence, part: waiter.part) {
-                ready.append(waiter.continuation)
-                state.waiters[id] = nil
-            }
-            return ready
+        waiters.wake { target in
+            state.withLock { Self.satisfied($0, sequence: target.sequence, part: target.part) }
         }
-        for continuation in ready { continuation.resume(returning: true) }
     }
 }
