@@ -81,6 +81,10 @@ export class LowLatencyPlayer {
     this.nativeURL = new URL(u);
     if (token && !u.searchParams.has('token')) this.nativeURL.searchParams.set('token', token);
     u.pathname = u.pathname.replace(/\/(index|ts)\.m3u8$/, '/ll.m3u8');
+    // A viewer token in the URL lasts minutes; the caller's own token (sent as a header) lasts,
+    // so a tile keeps reloading its playlist for hours. Parts still carry the playlist's fresh
+    // viewer tokens.
+    if (token) u.searchParams.delete('token');
     this.url = u;
     this.stopped = false;
     this.bytes = []; // [time, bytes] of the last few seconds, for the measured bitrate
