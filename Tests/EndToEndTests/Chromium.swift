@@ -4,127 +4,118 @@ import FoundationNetworking
 #endif
 import TestSupport
 
-/// Headless Chromium (Debian package `chromium`) driven over the Chrome DevTools Protocol: one
-/// browser per test, pages opened with `/json/new`, each page spoken to over its own WebSocket.
-final class Chromium: Sendable {
-    let process: Subprocess
-    let port: Int
+/// Headless Chromium (Debian package `chromium`) driven over the Chrome DevTools Protocol through
+/// `--remote-debugging-pipe` (NUL-separated JSON on the browser's fds 3 and 4). A pipe, not the
+/// WebSocket endpoint: this machine's libcurl has no WebSocket support, so FoundationNetworking's
+/// `URLSessionWebSocketTask` fails ("WebSockets not supported by libcurl"). Pages are targets
+/// attached in flattened mode, each command carrying its page's `sessionId`.
+final class Chromium: @unchecked Sendable {
+    // @unchecked: the mutable state is under `lock`; the process and pipes are set up in init.
+    private let process = Process()
+    private let toBrowser = Pipe()
+    private let fromBrowser = Pipe()
+    private let lock = NSLock()
+    private var buffer = Data()
+    private var nextID = 0
+    private var waiting: [Int: CheckedContinuation<Data, Error>] = [:]
+    private var consoleLines: [String] = []
     let profile: String
 
     static func launch() async throws -> Chromium {
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-chromium-\(UUID().uuidString)").path
-        let process = try Subprocess("chromium", [
-            "--headless=new", "--no-sandbox", "--remote-debugging-port=0", "--user-data-dir=\(profile)",
+        try Chromium()
+    }
+
+    private init() throws {
+        profile = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-chromium-\(UUID().uuidString)").path
+        let chromium = try Subprocess.locate("chromium")
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // fd 3: commands in (our stdin pipe); fd 4: answers out (our stdout pipe).
+        process.arguments = ["-c", "exec \"$0\" \"$@\" 3<&0 4>&1 1>/dev/null 0</dev/null", chromium,
+            "--headless=new", "--no-sandbox", "--remote-debugging-pipe", "--user-data-dir=\(profile)",
             "--window-size=1440,900", "--autoplay-policy=no-user-gesture-required", "--disable-gpu",
-            "--no-first-run", "--no-default-browser-check", "about:blank",
-        ])
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/<id>"
-            if let range = process.standardError.range(of: #"DevTools listening on ws://[^:]+:(\d+)/"#, options: .regularExpression) {
-                let line = process.standardError[range]
-                let port = Int(line.split(separator: ":").last!.dropLast()) ?? 0
-                return Chromium(process: process, port: port, profile: profile)
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(100))
+            "--no-first-run", "--no-default-browser-check", "about:blank"]
+        process.standardInput = toBrowser
+        process.standardOutput = fromBrowser
+        process.standardError = FileHandle.nullDevice
+        fromBrowser.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            self?.received(handle.availableData)
         }
-        process.terminate()
-        throw TestFailure("chromium did not start its DevTools endpoint: \(process.standardError.suffix(2000))")
+        try process.run()
     }
 
-    init(process: Subprocess, port: Int, profile: String) {
-        self.process = process
-        self.port = port
-        self.profile = profile
+    private func received(_ data: Data) {
+        var messages: [Data] = []
+        lock.withLock {
+            buffer.append(data)
+            while let end = buffer.firstIndex(of: 0) {
+                messages.append(buffer.subdata(in: buffer.startIndex..<end))
+                buffer.removeSubrange(buffer.startIndex...end)
+            }
+        }
+        for message in messages {
+            guard let json = try? JSONSerialization.jsonObject(with: message) as? [String: Any] else { continue }
+            if let id = json["id"] as? Int {
+                lock.withLock { waiting.removeValue(forKey: id) }?.resume(returning: message)
+            } else if json["method"] as? String == "Runtime.consoleAPICalled",
+                      let args = (json["params"] as? [String: Any])?["args"] as? [[String: Any]] {
+                let line = args.map { "\($0["value"] ?? $0["description"] ?? "")" }.joined(separator: " ")
+                lock.withLock { consoleLines.append(line) }
+            }
+        }
     }
 
-    /// A new tab, ready to be driven.
+    var console: [String] { lock.withLock { consoleLines } }
+
+    @discardableResult
+    func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil) async throws -> [String: Any] {
+        let id = lock.withLock { nextID += 1; return nextID }
+        var command: [String: Any] = ["id": id, "method": method, "params": params]
+        if let session { command["sessionId"] = session }
+        var bytes = try JSONSerialization.data(withJSONObject: command)
+        bytes.append(0)
+        let raw = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, Error>) in
+            lock.withLock { waiting[id] = continuation }
+            toBrowser.fileHandleForWriting.write(bytes)
+        }
+        let reply = (try JSONSerialization.jsonObject(with: raw) as? [String: Any]) ?? [:]
+        if let error = reply["error"] { throw TestFailure("\(method): \(error)") }
+        return reply["result"] as? [String: Any] ?? [:]
+    }
+
+    /// A new tab, attached and ready to be driven.
     func newPage() async throws -> Page {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/json/new?about:blank")!)
-        request.httpMethod = "PUT"
-        let (data, _) = try await URLSession.shared.data(for: request)
-        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let socket = json["webSocketDebuggerUrl"] as? String, let url = URL(string: socket)
-        else { throw TestFailure("no page target: \(String(decoding: data, as: UTF8.self))") }
-        let page = Page(url: url)
-        _ = try await page.send("Page.enable")
-        _ = try await page.send("Runtime.enable")
+        let created = try await send("Target.createTarget", ["url": "about:blank"])
+        guard let target = created["targetId"] as? String else { throw TestFailure("no target") }
+        let attached = try await send("Target.attachToTarget", ["targetId": target, "flatten": true])
+        guard let session = attached["sessionId"] as? String else { throw TestFailure("not attached") }
+        let page = Page(browser: self, session: session)
+        try await page.send("Page.enable")
+        try await page.send("Runtime.enable")
         return page
     }
 
-    /// Ends the browser (SIGTERM, SIGKILL after 3 s) and removes its profile.
+    /// Ends the browser and removes its profile.
     func terminate() {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         let profile = profile
         DispatchQueue.global().asyncAfter(deadline: .now() + 4) { try? FileManager.default.removeItem(atPath: profile) }
     }
 
-    /// One page's DevTools connection: commands with ids, answers matched by id, events dropped
-    /// (except console messages, kept for failure reports).
-    final class Page: @unchecked Sendable {
-        // @unchecked: the mutable state is under `lock`.
-        private let task: URLSessionWebSocketTask
-        private let lock = NSLock()
-        private var nextID = 0
-        private var waiting: [Int: CheckedContinuation<Data, Error>] = [:]
-        private var consoleLines: [String] = []
+    /// One tab: commands go through the browser's pipe with this tab's session id.
+    final class Page: Sendable {
+        let browser: Chromium
+        let session: String
 
-        init(url: URL) {
-            task = URLSession.shared.webSocketTask(with: url)
-            task.maximumMessageSize = 64 * 1024 * 1024
-            task.resume()
-            receive()
+        init(browser: Chromium, session: String) {
+            self.browser = browser
+            self.session = session
         }
 
-        var console: [String] { lock.withLock { consoleLines } }
-
-        private func receive() {
-            task.receive { [weak self] result in
-                guard let self else { return }
-                switch result {
-                case .failure(let error):
-                    let pending = self.lock.withLock { () -> [CheckedContinuation<Data, Error>] in
-                        defer { self.waiting = [:] }
-                        return Array(self.waiting.values)
-                    }
-                    pending.forEach { $0.resume(throwing: error) }
-                case .success(let message):
-                    var data = Data()
-                    switch message {
-                    case .string(let text): data = Data(text.utf8)
-                    case .data(let bytes): data = bytes
-                    @unknown default: break
-                    }
-                    if let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                        if let id = json["id"] as? Int {
-                            let continuation = self.lock.withLock { self.waiting.removeValue(forKey: id) }
-                            continuation?.resume(returning: data)
-                        } else if json["method"] as? String == "Runtime.consoleAPICalled",
-                                  let args = (json["params"] as? [String: Any])?["args"] as? [[String: Any]] {
-                            let line = args.map { "\($0["value"] ?? $0["description"] ?? "")" }.joined(separator: " ")
-                            self.lock.withLock { self.consoleLines.append(line) }
-                        }
-                    }
-                    self.receive()
-                }
-            }
-        }
+        var console: [String] { browser.console }
 
         @discardableResult
         func send(_ method: String, _ params: [String: Any] = [:]) async throws -> [String: Any] {
-            let id = lock.withLock { nextID += 1; return nextID }
-            let text = String(decoding: try JSONSerialization.data(withJSONObject: ["id": id, "method": method, "params": params]), as: UTF8.self)
-            let raw = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, Error>) in
-                lock.withLock { waiting[id] = continuation }
-                task.send(.string(text)) { [weak self] error in
-                    guard let error, let self else { return }
-                    self.lock.withLock { self.waiting.removeValue(forKey: id) }?.resume(throwing: error)
-                }
-            }
-            let reply = (try JSONSerialization.jsonObject(with: raw) as? [String: Any]) ?? [:]
-            if let error = reply["error"] { throw TestFailure("\(method): \(error)") }
-            return reply["result"] as? [String: Any] ?? [:]
+            try await browser.send(method, params, session: session)
         }
 
         func navigate(_ url: String) async throws {
@@ -166,8 +157,6 @@ final class Chromium: Sendable {
             try data.write(to: directory.appendingPathComponent("\(name).png"))
         }
 
-        func close() {
-            task.cancel(with: .normalClosure, reason: nil)
-        }
+        func close() {}
     }
 }
