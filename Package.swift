@@ -59,7 +59,7 @@ let package = Package(
             "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
         .target(name: "RelayApp", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),

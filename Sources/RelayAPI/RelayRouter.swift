@@ -56,12 +56,8 @@ public enum RelayRouter {
             let visible = paths.allPaths().filter { admin || $0.name.kind == .lab }
             return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
         }
-        router.get("/") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/html; charset=utf-8"
-            headers[.cacheControl] = "no-cache"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: StatusPage.html)))
-        }
+        ConsoleController<BasicRequestContext>(tokens: configuration.tokens, access: configuration.mediaAccess, registry: registry)
+            .addRoutes(to: router)
         return router
     }
 

@@ -1,0 +1,198 @@
+// The joint-reporting console: open an incident from a village, start its session, attach
+// feeds, invite, escalate, hand over, file reports (overdue shows), close; the session's record
+// as a live timeline (Server-Sent Events). Open sessions are polled, so a county or city hall
+// sees an invitation arrive without reloading.
+import { api, el, token } from './api.js';
+import { applyLabels, t } from './i18n.js';
+import { villagesOf } from './rooms.js';
+import { toast } from './app.js';
+
+let state;
+let current = null; // the selected session id
+let stream = null;
+
+const acts = () => state.me.kind === 'organisation';
+const cityId = '520600';
+
+async function act(path, body, message) {
+  try {
+    const result = await api(path, { method: 'POST', body: body ?? {} });
+    if (message) toast(message);
+    return result;
+  } catch (error) {
+    toast(`${error.status}: ${error.message}`);
+    throw error;
+  }
+}
+
+function fillVillages() {
+  const select = document.getElementById('inc-village');
+  const villages = villagesOf(state.areas || []);
+  select.replaceChildren(...villages.map((v) => el('option', { value: v.code, text: `${v.name} (${v.code})` })));
+}
+
+async function createIncident(event) {
+  event.preventDefault();
+  const villageCode = document.getElementById('inc-village').value;
+  const incident = await act('/api/v1/incidents', {
+    villageCode, category: document.getElementById('inc-category').value, grade: document.getElementById('inc-grade').value,
+    title: document.getElementById('inc-title').value, report: document.getElementById('inc-report').value || undefined,
+  });
+  const out = document.getElementById('incident-created');
+  out.replaceChildren(`${t('incident')} ${incident.id} `, el('button', {
+    type: 'button', id: 'start-session', onclick: async () => {
+      const session = await act(`/api/v1/incidents/${incident.id}/sessions`, {});
+      out.textContent = '';
+      await refreshSessions();
+      openSession(session.id);
+    },
+  }, t('startSession')));
+}
+
+async function refreshSessions() {
+  const { sessions } = await api('/api/v1/sessions?state=open');
+  const list = document.getElementById('session-list');
+  const mine = state.me.org;
+  let invitations = 0;
+  list.replaceChildren(...sessions.map((s) => {
+    const me = s.participants.find((p) => p.org === mine);
+    const invited = me?.state === 'invited';
+    if (invited) invitations += 1;
+    return el('li', { 'data-session': s.id, class: invited ? 'invited' : '' },
+      el('button', { type: 'button', class: 'session-open', onclick: () => openSession(s.id) }, `${s.id} · ${t('grade')} ${s.grade ?? ''} · ${t('host')} ${s.host}`),
+      invited ? el('span', { class: 'badge', text: t('invited') }) : null,
+      invited ? el('button', { type: 'button', class: 'session-join', onclick: async () => { await act(`/api/v1/sessions/${s.id}/join`); await refreshSessions(); openSession(s.id); } }, t('join')) : null);
+  }));
+  if (sessions.length === 0) list.replaceChildren(el('li', { text: t('none') }));
+  const badge = document.getElementById('invite-badge');
+  badge.hidden = invitations === 0;
+  badge.textContent = `${invitations} ${t('invitations')}`;
+  if (current && !sessions.some((s) => s.id === current)) renderSession(current).catch(() => {});
+}
+
+function feedSuggestions(incident) {
+  const village = incident.villageCode;
+  const township = (village ?? incident.townshipCode ?? '').slice(0, 9);
+  const nearby = villagesOf(state.areas || []).filter((v) => v.code.startsWith(township)).map((v) => `room/${v.code}`);
+  return [`cam/bc-${township}`, ...(village ? [`room/${village}`] : []), ...nearby.filter((p) => p !== `room/${village}`), `hall/${state.me.org}`];
+}
+
+function inviteSuggestions() {
+  const area = state.me.areaCode ?? '';
+  return [...new Set([area.length >= 6 ? area.slice(0, 6) : null, cityId].filter((o) => o && o !== state.me.org))];
+}
+
+function field(id, labelKey, control) {
+  control.id = id;
+  return [el('label', { for: id, text: t(labelKey) }), control];
+}
+
+function form(onsubmit, ...children) {
+  return el('form', { class: 'actions', onsubmit: (e) => { e.preventDefault(); onsubmit(); } }, ...children);
+}
+
+async function renderSession(id) {
+  const session = await api(`/api/v1/sessions/${id}`);
+  const incident = await api(`/api/v1/incidents/${session.incidentId}`);
+  const panel = document.getElementById('session-panel');
+  panel.hidden = false;
+  const base = `/api/v1/sessions/${id}`;
+  const me = session.participants.find((p) => p.org === state.me.org);
+  const open = session.state === 'open';
+  const isHost = session.host === state.me.org;
+  const refresh = () => renderSession(id);
+  const parts = [
+    el('h2', { text: `${incident.title} · ${t(incident.category)} · ${t('grade')} ${incident.grade}` }),
+    el('p', {}, `${session.id} · ${t(session.state === 'open' ? 'open' : 'closed')} · ${t('host')}: ${session.host} `,
+      incident.overdue ? el('span', { class: 'badge overdue', id: 'overdue-badge', text: t('overdue') }) : null),
+    el('h3', { text: t('participants') }),
+    el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, text: `${p.org} · ${t(p.state)} · ${p.role}` }))),
+    el('h3', { text: t('feeds') }),
+    el('ul', { class: 'list', id: 'feeds' }, ...session.feeds.map((f) => el('li', { 'data-path': f.path },
+      `${f.path}${f.focus ? ' ★' : ''}`,
+      f.hlsUrl ? el('button', { type: 'button', class: 'feed-watch', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: f.path, hlsUrl: f.hlsUrl, path: f.path } })) }, t('watch')) : null,
+      acts() && open && me?.state === 'joined' ? el('button', { type: 'button', onclick: async () => { await act(`${base}/focus`, { path: f.path }); refresh(); } }, t('focus')) : null))),
+    el('h3', { text: t('report') }),
+    el('ul', { class: 'list', id: 'reports' }, ...incident.reports.map((r) => el('li', { text: `${String(r.stage).split(' ').map((w, i) => (i ? w : t(w))).join(' ')} · ${r.author} · ${r.text}` })),
+      ...incident.reporting.due.map((d) => el('li', {}, `${t('due')} ${t(d.stage)} ${new Date(d.dueAt).toLocaleTimeString()}`, d.isOverdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null))),
+  ];
+  if (acts() && open && me?.state === 'invited') {
+    parts.push(el('div', { class: 'actions' }, el('button', { type: 'button', id: 'join-session', onclick: async () => { await act(`${base}/join`); refresh(); refreshSessions(); } }, t('join'))));
+  }
+  if (acts() && open && me?.state === 'joined') {
+    const feed = el('input', { list: 'feed-options' });
+    const org = el('input', { list: 'org-options' });
+    const grade = el('select', {}, ...['IV', 'III', 'II', 'I'].map((g) => el('option', { text: g })));
+    const to = el('input', { list: 'org-options' });
+    const note = el('input', {});
+    const stage = el('select', {}, ...['followup', 'final'].map((s) => el('option', { value: s, text: t(s) })));
+    const text = el('input', {});
+    parts.push(
+      el('datalist', { id: 'feed-options' }, ...feedSuggestions(incident).map((p) => el('option', { value: p }))),
+      el('datalist', { id: 'org-options' }, ...inviteSuggestions().map((o) => el('option', { value: o }))),
+      form(async () => { await act(`${base}/feeds`, { path: feed.value.trim() }); refresh(); }, ...field('act-feed', 'source', feed), el('button', { type: 'submit', id: 'act-attach' }, t('attach'))),
+      form(async () => { await act(`${base}/invitations`, { org: org.value.trim(), role: 'participant' }); refresh(); }, ...field('act-invite', 'org', org), el('button', { type: 'submit', id: 'act-invite-btn' }, t('invite'))),
+      form(async () => { await act(`${base}/escalations`, { grade: grade.value }); refresh(); }, ...field('act-grade', 'grade', grade), el('button', { type: 'submit' }, t('escalate'))),
+      isHost ? form(async () => { await act(`${base}/handover`, { to: to.value.trim(), note: note.value }); refresh(); }, ...field('act-to', 'to', to), ...field('act-note', 'note', note), el('button', { type: 'submit' }, t('handover'))) : null,
+      form(async () => { await act(`/api/v1/incidents/${incident.id}/reports`, { stage: stage.value, text: text.value }); refresh(); }, ...field('act-stage', 'stage', stage), ...field('act-report', 'report', text), el('button', { type: 'submit' }, t('file'))),
+      el('div', { class: 'actions' },
+        isHost ? el('button', { type: 'button', id: 'act-close', onclick: async () => { await act(`${base}/close`); refresh(); refreshSessions(); } }, t('close')) : null,
+        !isHost ? el('button', { type: 'button', onclick: async () => { await act(`${base}/leave`); refresh(); } }, t('leave')) : null));
+  }
+  const timeline = document.getElementById('timeline') ?? el('ol', { class: 'list timeline', id: 'timeline', 'aria-live': 'polite' });
+  parts.push(el('h3', { text: t('timeline') }), timeline);
+  panel.replaceChildren(...parts.filter(Boolean));
+}
+
+function describe(event) {
+  const detail = Object.entries(event.detail || {}).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${event.kind} · ${event.actor}${detail ? ` · ${detail}` : ''}`;
+}
+
+async function openSession(id) {
+  if (current !== id) {
+    current = id;
+    stream?.close();
+    document.getElementById('timeline')?.remove();
+    await renderSession(id);
+    const timeline = document.getElementById('timeline');
+    const seen = new Set();
+    stream = new EventSource(`/api/v1/sessions/${id}/events/stream?token=${encodeURIComponent(token())}`);
+    stream.onmessage = null;
+    const onEvent = (message) => {
+      const event = JSON.parse(message.data);
+      if (seen.has(event.seq)) return;
+      seen.add(event.seq);
+      timeline.append(el('li', { 'data-kind': event.kind }, el('time', { text: new Date(event.at).toLocaleTimeString() }), describe(event)));
+      timeline.scrollTop = timeline.scrollHeight;
+      clearTimeout(openSession.timer);
+      openSession.timer = setTimeout(() => renderSession(id).catch(() => {}), 300);
+    };
+    // Each event arrives under its kind's name (`event: session.invited`); listen to all of them.
+    const kinds = ['incident.created', 'incident.report', 'session.created', 'session.closed', 'feed.attached', 'feed.detached',
+      'feed.viewed', 'feed.focus', 'participant.invited', 'participant.joined', 'participant.left', 'participant.removed',
+      'session.escalated', 'session.handover', 'refused'];
+    for (const kind of kinds) stream.addEventListener(kind, onEvent);
+    stream.addEventListener('message', onEvent);
+    state.stream = stream;
+    state.streamKinds = kinds;
+  } else {
+    await renderSession(id);
+  }
+}
+
+export function startReporting(appState) {
+  state = appState;
+  state.reporting = { openSession, refreshSessions };
+  document.getElementById('readonly-note').hidden = acts();
+  const canOpen = acts() && ['township', 'county', 'city'].includes(state.me.level);
+  document.getElementById('incident-form').hidden = !canOpen;
+  if (canOpen) {
+    document.addEventListener('fieldrelay:areas', fillVillages);
+    if (state.areas) fillVillages();
+    document.getElementById('incident-form').addEventListener('submit', (e) => createIncident(e).catch(() => {}));
+  }
+  refreshSessions().catch(() => {});
+  setInterval(() => refreshSessions().catch(() => {}), 3000);
+  applyLabels(document);
+}

@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JointReporting
+import RoomRegistry
+
+/// The command-hall web console (issue 6): its static files, served from this module's
+/// resources (`Sources/RelayAPI/Console`, copied by SwiftPM), and the two small routes it needs
+/// to know who signed in:
+///
+/// - `GET /api/v1/me`: `{kind: admin|organisation, org, name, level, areaCode}` for the token.
+/// - `GET /api/v1/me/areas`: the area tree cut to the caller's jurisdiction (the registry's
+///   `/api/v1/areas` is admin-only; a township still needs its villages to open an incident).
+struct ConsoleController<Context: RequestContext>: Sendable {
+    let tokens: AccessTokens
+    let access: (any MediaAccessPolicy)?
+    let registry: Registry?
+
+    func addRoutes(to router: Router<Context>) {
+        router.get("/") { _, _ in try ConsoleAssets.response("index.html") }
+        router.get("/console/{file}") { _, context in try ConsoleAssets.response(try context.parameters.require("file")) }
+        router.get("/api/v1/me") { request, _ in
+            try RelayRouter.jsonResponse(try await me(request))
+        }
+        router.get("/api/v1/me/areas") { request, _ in
+            let me = try await me(request)
+            let tree = registry?.areaTree() ?? []
+            let areas = me.kind == "admin" ? tree : Self.cut(tree) { code in
+                guard let scoped = access as? ScopedMediaAccess, let org = me.org else { return false }
+                return scoped.context.coordinator.directory.jurisdiction(of: org, containsArea: code)
+            }
+            return try RelayRouter.jsonResponse(AreasResponse(areas: areas))
+        }
+    }
+
+    /// Who the caller is, by the same token resolution as the rest of the API.
+    func me(_ request: Request) async throws -> Me {
+        guard let scoped = access as? ScopedMediaAccess else {
+            try tokens.requireAdmin(request)
+            return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil)
+        }
+        switch try await scoped.context.authenticate(request, readOnly: true) {
+        case .admin:
+            return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil)
+        case .organisation(let id):
+            let organisation = scoped.context.coordinator.directory.organisation(id: id)
+            return Me(kind: "organisation", org: id, name: organisation?.name ?? id,
+                      level: organisation?.level.rawValue ?? "unknown", areaCode: organisation?.areaCode)
+        }
+    }
+
+    /// The nodes inside the jurisdiction (whole subtrees), and the nodes above them with only
+    /// those children; their counts are recomputed from what is kept.
+    static func cut(_ nodes: [AreaNode], inside: (String) -> Bool) -> [AreaNode] {
+        nodes.compactMap { node in
+            if inside(node.code) { return node }
+            let children = cut(node.children, inside: inside)
+            guard !children.isEmpty else { return nil }
+            return AreaNode(code: node.code, name: node.name, level: node.level,
+                            roomsTotal: children.reduce(0) { $0 + $1.roomsTotal },
+                            roomsOnline: children.reduce(0) { $0 + $1.roomsOnline }, children: children)
+        }
+    }
+
+    struct Me: Encodable, Sendable {
+        var kind: String
+        var org: String?
+        var name: String
+        var level: String
+        var areaCode: String?
+    }
+}
