@@ -187,4 +187,23 @@ struct ConsoleTests {
         let data = try? JSONSerialization.data(withJSONObject: [text])
         return String(String(decoding: data ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast())
     }
+
+    @Test("the admin issues a township token in the console and opens the console as that township")
+    func adminIssuesToken() async throws {
+        let gateway = try await RunningGateway.start()
+        let browser = try await Chromium.launch()
+        defer { browser.terminate() }
+        let page = try await browser.newPage()
+        try await signIn(page, gateway, token: gateway.adminToken)
+        _ = try await page.evaluate("document.querySelector('button[data-view=reporting]').click()")
+        try await page.waitFor("document.getElementById('token-org').options.length > 100")
+        _ = try await page.evaluate("(() => { const s = document.getElementById('token-org'); s.value = '520602001'; document.getElementById('token-form').requestSubmit(); })()")
+        try await page.waitFor("!document.getElementById('token-issued').hidden")
+        let link = try #require(try await page.evaluate("document.getElementById('token-link').href") as? String)
+        try await page.screenshot("console-admin-token")
+        let township = try await browser.newPage()
+        try await township.navigate(link)
+        try await township.waitFor("window.fieldrelay && window.fieldrelay.me && window.fieldrelay.me.kind === 'organisation'")
+        #expect(try await township.evaluate("window.fieldrelay.me.org") as? String == "520602001")
+    }
 }

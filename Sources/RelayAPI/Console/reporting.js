@@ -181,10 +181,32 @@ async function openSession(id) {
   }
 }
 
+// The admin reads but does not act: it issues organisation tokens here, each with a link that
+// opens the console signed in as that organisation (in a new window, so both can run side by side).
+async function startTokenIssuing() {
+  const form = document.getElementById('token-form');
+  form.hidden = false;
+  const select = document.getElementById('token-org');
+  const { organisations } = await api('/api/v1/orgs');
+  select.replaceChildren(...organisations.map((o) => el('option', { value: o.id, text: `${o.name} (${o.id})` })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const org = select.value;
+    try {
+      const issued = await act(`/api/v1/orgs/${encodeURIComponent(org)}/tokens`, {});
+      document.getElementById('token-value').textContent = issued.token;
+      const link = document.getElementById('token-link');
+      link.href = `/?token=${encodeURIComponent(issued.token)}`;
+      document.getElementById('token-issued').hidden = false;
+    } catch { /* act() has shown the reason */ }
+  });
+}
+
 export function startReporting(appState) {
   state = appState;
   state.reporting = { openSession, refreshSessions };
   document.getElementById('readonly-note').hidden = acts();
+  if (state.me.kind === 'admin') startTokenIssuing().catch(() => {});
   const canOpen = acts() && ['township', 'county', 'city'].includes(state.me.level);
   document.getElementById('incident-form').hidden = !canOpen;
   if (canOpen) {
