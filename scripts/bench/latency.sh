@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
-# Ingest-to-playlist availability for classic HLS: for every new segment, the time from when the
-# last byte of its last access unit was sent to when the segment first appears in the playlist.
+# Ingest-to-playlist availability, classic and Low-Latency HLS side by side on the same streams,
+# plus the blocking-reload answer time and the memory held by waiting requests.
 #
 # `fieldrelay loadgen --send-log` records the wall-clock send time of every video PES start with its
-# PTS; a viewer polls each playlist every --interval seconds and, for every new segment, notes when
-# it first appeared and the PTS of its first video frame. A segment ends where the next one's first
-# keyframe begins, so its last access unit had been sent completely when the PES of the next
-# segment's keyframe started: availability(N) = first seen(N) - send time(first video PES of N+1).
-# The figure therefore includes the SRT latency (--latency, default 200 ms), the receiver's wait
-# for the whole keyframe, and up to one poll interval.
-#
-# Low-Latency HLS does not exist yet: the script says so instead of printing a number.
+# PTS. During the run, on every stream at once:
+# - classic (ts.m3u8): viewer.py polls every --interval seconds and, for every new segment, notes
+#   when it first appeared and the PTS of its first video frame. A segment ends where the next one's
+#   keyframe begins, so availability(N) = first seen(N) - send time(first video PES of N+1);
+# - Low-Latency (ll.m3u8): llclient.py follows the live edge with blocking reloads for the part the
+#   preload hint names and notes when each part first appeared; latency_report.py ties each part to
+#   its frames (keyframe PTS + EXT-X-PROGRAM-DATE-TIME, then the parts' frame counts), so
+#   availability(part) = first seen - send time of the end of its last access unit.
+# Both include the SRT latency (--latency, default 200 ms; reported with and without it). At the end:
+# /metrics' fieldrelay_hls_part_latency_seconds (the gateway's own arrival-to-availability figure),
+# then, with the publishers gone (no media growth to blur the figure), --hold blocking reloads for a
+# part two segments ahead held at once while the gateway's VmRSS is sampled; each must be answered.
 #
 # usage: scripts/bench/latency.sh [--streams 4] [--duration 60] [--kbps 3000] [--size 1280x720]
-#                                 [--gop 2] [--latency 200] [--interval 0.05] [--smoke]
+#                                 [--gop 2] [--latency 200] [--interval 0.05] [--hold 2000] [--smoke]
 source "$(dirname "$0")/common.sh"
 
-streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 smoke=0 clip_seconds=30
+streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 hold=2000 smoke=0 clip_seconds=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -26,7 +30,8 @@ while [ $# -gt 0 ]; do
     --gop) gop="$2"; shift 2 ;;
     --latency) latency="$2"; shift 2 ;;
     --interval) interval="$2"; shift 2 ;;
-    --smoke) smoke=1; streams=1; duration=9; kbps=1000; size=640x360; gop=1; clip_seconds=6; shift ;;
+    --hold) hold="$2"; shift 2 ;;
+    --smoke) smoke=1; streams=1; duration=9; kbps=1000; size=640x360; gop=1; clip_seconds=6; hold=200; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
 done
@@ -44,68 +49,27 @@ log "$streams streams x $kbps kbps, GOP ${gop}s, SRT latency ${latency} ms, poll
   --latency "$latency" --duration "$((duration + 4))" --send-log "$WORK/send.csv" --send-log-streams "$streams" --quiet \
   >"$WORK/loadgen.txt" 2>&1 &
 load_pid=$!; track "$load_pid"
-sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/latency-$i/ts.m3u8"); done
-python3 "$BENCH_DIR/viewer.py" --pts --duration "$duration" --interval "$interval" "${sources[@]}" >"$WORK/viewer.json" 2>"$WORK/viewer.err"
+classic=() lowlatency=()
+for i in $(seq 0 $((streams - 1))); do
+  classic+=("http://127.0.0.1:$http/hls/lab/latency-$i/ts.m3u8")
+  lowlatency+=("http://127.0.0.1:$http/hls/lab/latency-$i/ll.m3u8")
+done
+python3 "$BENCH_DIR/viewer.py" --pts --duration "$duration" --interval "$interval" "${classic[@]}" >"$WORK/viewer.json" 2>"$WORK/viewer.err" &
+viewer_pid=$!; track "$viewer_pid"
+python3 "$BENCH_DIR/llclient.py" follow --duration "$duration" "${lowlatency[@]}" >"$WORK/ll.json" 2>"$WORK/ll.err" &
+ll_pid=$!; track "$ll_pid"
+wait "$viewer_pid" || { cat "$WORK/viewer.err" >&2; die "the classic viewer failed"; }
+wait "$ll_pid" || { cat "$WORK/ll.err" >&2; die "the Low-Latency client failed"; }
+curl -fsS --max-time 5 "http://127.0.0.1:$http/metrics" >"$WORK/metrics.txt" || die "no /metrics"
 waited=0; while kill -0 "$load_pid" 2>/dev/null && [ "$waited" -lt 200 ]; do sleep 0.1; waited=$((waited + 1)); done
 stop_pid "$load_pid"
 [ -s "$WORK/send.csv" ] || { cat "$WORK/loadgen.txt" >&2; die "loadgen wrote no send log"; }
+kill -0 "$SERVER_PID" 2>/dev/null || die "fieldrelay serve died: $(crash_note "$SERVER_LOG")"
+log "holding $hold blocking reloads at once (publishers gone: they end in 503 after three target durations)"
+timeout 60 python3 "$BENCH_DIR/llclient.py" hold --requests "$hold" --pid "$SERVER_PID" "${lowlatency[0]}" >"$WORK/hold.json" 2>"$WORK/hold.err" ||
+  { cat "$WORK/hold.err" >&2; die "the waiting-requests check failed"; }
+kill -0 "$SERVER_PID" 2>/dev/null || die "fieldrelay serve died: $(crash_note "$SERVER_LOG")"
 
-python3 - "$WORK/send.csv" "$WORK/viewer.json" "$BENCH_RESULTS/latency.md" "$(machine_line)" "$streams" "$kbps" "$gop" "$latency" "$interval" "$smoke" <<'PY'
-import collections, csv, json, sys
-send_path, viewer_path, out, machine, streams, kbps, gop, latency, interval, smoke = sys.argv[1:]
-WRAP = 1 << 33
-sends = collections.defaultdict(list)            # path -> [(wall seconds, pts)]
-for row in csv.DictReader(open(send_path)):
-    sends[row["path"]].append((int(row["wall_ns"]) / 1e9, int(row["pts"])))
-view = json.load(open(viewer_path))
-# The gateway's muxer may shift timestamps by a constant (libavformat's mpegts muxer adds its
-# max_delay); find it as the most common difference between segment and sent PTS.
-differences = collections.Counter()
-for source in view["sources"]:
-    path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
-    sent = {pts for _, pts in sends.get(path, [])}
-    for segment in source.get("segment_log", []):
-        if segment.get("pts") is None:
-            continue
-        for pts in sent:
-            difference = (segment["pts"] - pts) % WRAP
-            if difference < 90000 * 5:
-                differences[difference] += 1
-shift = differences.most_common(1)[0][0] if differences else 0
-samples, unmatched = [], 0
-for source in view["sources"]:
-    path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
-    sent = {pts: wall for wall, pts in sends.get(path, [])}
-    log = source.get("segment_log", [])
-    for current, following in zip(log, log[1:]):
-        if current.get("initial") or following["msn"] != current["msn"] + 1 or following.get("pts") is None:
-            continue
-        wall = sent.get((following["pts"] - shift) % WRAP)
-        if wall is None:
-            unmatched += 1
-            continue
-        samples.append((current["seen"] - wall) * 1000)
-samples.sort()
-def percentile(p):
-    if not samples:
-        return float("nan")
-    return samples[min(len(samples) - 1, int(round(p / 100 * (len(samples) - 1))))]
-lines = [
-    f"Latency: {streams} stream(s) x {kbps} kbps, GOP {gop} s, SRT latency {latency} ms, playlist polled every {float(interval) * 1000:.0f} ms"
-    + (" — SMOKE RUN, figures meaningless" if smoke == "1" else ""),
-    f"Machine: {machine}",
-    "",
-    "| HLS | segments measured | p50 ms | p99 ms | min ms | max ms |",
-    "|---|---|---|---|---|---|",
-    f"| classic (MPEG-TS, ts.m3u8) | {len(samples)} | {percentile(50):.0f} | {percentile(99):.0f} | "
-    f"{(samples[0] if samples else float('nan')):.0f} | {(samples[-1] if samples else float('nan')):.0f} |",
-    "| Low-Latency (ll.m3u8) | TODO: not measured — Low-Latency HLS is not implemented yet | | | | |",
-    "",
-    f"Availability = first seen in the playlist - send time of the last access unit (the next segment's keyframe PES start);"
-    f" muxer timestamp shift found: {shift} ticks; segments without a matching send: {unmatched}.",
-]
-text = "\n".join(lines)
-print(text)
-open(out, "w").write(text + "\n")
-PY
+python3 "$BENCH_DIR/latency_report.py" "$WORK/send.csv" "$WORK/viewer.json" "$WORK/ll.json" "$WORK/hold.json" "$WORK/metrics.txt" \
+  "$BENCH_RESULTS/latency.md" "$(machine_line)" "$streams" "$kbps" "$gop" "$latency" "$interval" "$smoke"
 log "Markdown fragment: $BENCH_RESULTS/latency.md"
