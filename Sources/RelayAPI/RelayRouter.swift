@@ -51,9 +51,21 @@ public enum RelayRouter {
         }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/api/v1/paths") { request, _ in
-            // lab paths are public (open ingest); registered sources only for the admin for now.
-            let admin = (try? configuration.tokens.requireAdmin(request)) != nil
-            let visible = paths.allPaths().filter { admin || $0.name.kind == .lab }
+            // lab paths are public (open ingest); registered sources are listed to the admin, and to
+            // an organisation when the viewing rules let it see them (jurisdiction or a session).
+            var canSee: (PathName) -> Bool = { $0.kind == .lab }
+            if (try? configuration.tokens.requireAdmin(request)) != nil {
+                canSee = { _ in true }
+            } else if AccessTokens.presented(by: request) != nil,
+                      let reporting = (configuration.mediaAccess as? ScopedMediaAccess)?.context,
+                      let caller = try? await reporting.authenticate(request, readOnly: true) {
+                switch caller {
+                case .admin: canSee = { _ in true }
+                case .organisation(let org):
+                    canSee = { $0.kind == .lab || reporting.coordinator.canView(org: org, path: $0.description) }
+                }
+            }
+            let visible = paths.allPaths().filter { canSee($0.name) }
             return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
         }
         ConsoleController<BasicRequestContext>(tokens: configuration.tokens, access: configuration.mediaAccess, registry: registry)

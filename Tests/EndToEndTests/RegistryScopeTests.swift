@@ -49,4 +49,27 @@ struct RegistryScopeTests {
         #expect(try await HTTPClient.get("\(gateway.baseURL)/api/v1/rooms").status == 401)
         await gateway.stop()
     }
+
+    @Test("the live path list shows an organisation the registered feeds it may watch, and no others")
+    func livePaths() async throws {
+        let gateway = try await RunningGateway.start()
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 8, keyframeSeconds: 1))
+        let camera = try gateway.publish(clip, url: try await gateway.provisionedURL("cam/bc-520602001"), loop: true)
+        defer { camera.terminate() }
+        _ = try await gateway.waitForPlaylist("cam/bc-520602001", token: gateway.adminToken) { ParsedPlaylist($0).segments.count >= 1 }
+        func listed(_ token: String?) async throws -> [String] {
+            var headers: [String: String] = [:]
+            if let token { headers["Authorization"] = "Bearer \(token)" }
+            let reply = try await HTTPClient.get("\(gateway.baseURL)/api/v1/paths", headers: headers)
+            let paths = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])["paths"] as? [[String: Any]]
+            return (paths ?? []).compactMap { $0["path"] as? String }
+        }
+        let own = try await gateway.application.reporting.database.issueToken(organisation: "520602").token
+        let other = try await gateway.application.reporting.database.issueToken(organisation: "520603").token
+        #expect(try await listed(own).contains("cam/bc-520602001"), "the county's own township's body camera")
+        #expect(try await listed(other).isEmpty, "another county sees none of it")
+        #expect(try await listed(nil).isEmpty)
+        #expect(try await listed(gateway.adminToken) == ["cam/bc-520602001"])
+        await gateway.stop()
+    }
 }
