@@ -18,6 +18,7 @@ struct HLSController<Context: RequestContext>: Sendable {
     let firstSegmentWait: Duration
     let access: any MediaAccessPolicy
     let defaultLowLatency: Bool
+    let cache = MediaBufferCache()
 
     func addRoutes(to router: Router<Context>) {
         router.get("/hls/**") { request, context in
@@ -56,11 +57,12 @@ struct HLSController<Context: RequestContext>: Sendable {
             return try await classicPlaylist(path, suffix: suffix)
         default:
             if file.hasSuffix(".ts") {
-                guard let packager = path.reader(of: ClassicHLSPackager.self), let segment = packager.segment(named: file) else {
+                guard let packager = path.reader(of: ClassicHLSPackager.self),
+                      let buffer = cache.buffer(for: "\(name)/\(file)", make: { packager.segment(named: file)?.data }) else {
                     throw APIError(.notFound, "no \(file) in \(name)")
                 }
                 packager.touch()
-                return Self.media(segment.data, type: "video/mp2t")
+                return Self.media(buffer, type: "video/mp2t")
             }
             return try await lowLatencyResource(path, file: file)
         }
@@ -117,15 +119,16 @@ struct HLSController<Context: RequestContext>: Sendable {
             throw APIError(.notFound, "no \(file) in \(path.name)")
         }
         packager.touch()
-        if let data = packager.data(for: resource) {
-            return Self.media(data, type: "video/mp4")
+        let key = "\(path.name)/\(file)"
+        if let buffer = cache.buffer(for: key, make: { packager.data(for: resource) }) {
+            return Self.media(buffer, type: "video/mp4")
         }
         // The part a preload hint named (or one just ahead of it): answer as soon as it is complete.
         if case .part(let sequence, let index) = resource, let playlist = packager.playlist(),
            sequence <= playlist.lastSequence + 1,
            await packager.waitFor(sequence: sequence, part: index, timeout: .seconds(3 * playlist.targetDuration)),
-           let data = packager.data(for: resource) {
-            return Self.media(data, type: "video/mp4")
+           let buffer = cache.buffer(for: key, make: { packager.data(for: resource) }) {
+            return Self.media(buffer, type: "video/mp4")
         }
         throw APIError(.notFound, "no \(file) in \(path.name)")
     }
@@ -140,12 +143,12 @@ struct HLSController<Context: RequestContext>: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func media(_ bytes: [UInt8], type: String) -> Response {
+    static func media(_ buffer: ByteBuffer, type: String) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         // Names carry the path instance and sequence numbers: the bytes behind one never change.
         headers[.cacheControl] = "public, max-age=3600, immutable"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
 
     /// A playlist fetched with `?token=` passes the token on to every URI it lists: a `<video>`
