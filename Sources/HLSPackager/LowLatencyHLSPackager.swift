@@ -350,21 +350,35 @@ public final class LowLatencyHLSPackager: PathReader {
         }
     }
 
-    private static func satisfied(_ state: State, sequence: Int, part: Int?) -> Bool {
-        if state.ended { return true }
-        if let last = state.segments.last, last.sequence >= sequence { return true }
-        if let current = state.current {
-            if current.sequence > sequence { return true }
-            if current.sequence == sequence, let part, current.parts.count > part { return true }
+    /// How far the packager has got, copied out of its state once so held requests can be checked
+    /// against it without taking the lock per request.
+    struct Progress: Sendable {
+        var ended: Bool
+        var lastComplete: Int?
+        var current: (sequence: Int, parts: Int)?
+
+        init(_ state: State) {
+            ended = state.ended
+            lastComplete = state.segments.last?.sequence
+            current = state.current.map { ($0.sequence, $0.parts.count) }
         }
-        return false
+
+        func reached(_ target: WaitTarget) -> Bool {
+            if ended { return true }
+            if let lastComplete, lastComplete >= target.sequence { return true }
+            if let current {
+                if current.sequence > target.sequence { return true }
+                if current.sequence == target.sequence, let part = target.part, current.parts > part { return true }
+            }
+            return false
+        }
     }
 
     /// Waits until segment `sequence` is complete, or (with `part`) that part of it exists.
     /// Returns false after `timeout`.
     public func waitFor(sequence: Int, part: Int?, timeout: Duration) async -> Bool {
         await waiters.wait(for: WaitTarget(sequence: sequence, part: part), timeout: timeout) { [self] target in
-            state.withLock { Self.satisfied($0, sequence: target.sequence, part: target.part) }
+            state.withLock { Progress($0) }.reached(target)
         }
     }
 
@@ -376,8 +390,8 @@ public final class LowLatencyHLSPackager: PathReader {
     public var waitingRequests: Int { waiters.count }
 
     private func wakeWaiters() {
-        waiters.wake { target in
-            state.withLock { Self.satisfied($0, sequence: target.sequence, part: target.part) }
-        }
+        // One snapshot for all held requests: thousands may wait on the same part.
+        let progress = state.withLock { Progress($0) }
+        waiters.wake { progress.reached($0) }
     }
 }
