@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every fault harness one after the other. With --short (CI) each runs in its short mode;
+# without it, the full runs whose figures are in docs/reliability.md (long).
+#
+# usage: scripts/faults/run-all.sh [--short]
+set -uo pipefail
+cd "$(dirname "$0")"
+mode=()
+[ "${1:-}" = "--short" ] && mode=(--short)
+failed=()
+for script in lossy.sh flap.sh crash.sh abuse.sh; do
+  [ -f "$script" ] || continue   # harnesses still being built
+  echo "=== $script ${mode[*]}"
+  started=$SECONDS
+  limit=$([ ${#mode[@]} -gt 0 ] && echo 600 || echo 7200)
+  if timeout --kill-after=10 "$limit" bash "./$script" "${mode[@]}"; then
+    echo "=== $script passed in $((SECONDS - started)) s"
+  else
+    echo "=== $script FAILED after $((SECONDS - started)) s"
+    failed+=("$script")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed: ${failed[*]}"
+  exit 1
+fi
+echo "all fault harnesses passed"
