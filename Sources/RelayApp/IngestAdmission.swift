@@ -97,7 +97,7 @@ struct IngestAdmission: SRTAdmission {
         case .refuse(let code, let reason):
             return .reject(code, reason: reason)
         case .read(_, let passphrase):
-            return .accept(passphrase: passphrase)
+            return .accept(passphrase: passphrase, role: .reader)
         case .publish(let name, let passphrase):
             // A registered source reconnecting replaces its own stale connection at once.
             let probe = PublisherIdentity(source: name.description, connection: handshake.peer,
@@ -105,7 +105,7 @@ struct IngestAdmission: SRTAdmission {
             guard paths.canPublish(name, identity: probe) else {
                 return .reject(.conflict, reason: "\(name) already has a live publisher")
             }
-            return .accept(passphrase: passphrase)
+            return .accept(passphrase: passphrase, role: .publisher)
         }
     }
 

@@ -163,7 +163,9 @@ extension RelayApplication {
         let srt = SRTServer(configuration: SRTServerConfiguration(
             host: configuration.srt.host, port: configuration.srt.port, latencyMilliseconds: configuration.srt.latencyMs,
             peerIdleTimeoutMilliseconds: configuration.srt.peerIdleTimeoutMs, receiveLoops: configuration.srt.receiveLoops,
-            maxConnections: configuration.srt.maxConnections), admission: admission, logger: logger("srt"))
+            maxConnections: configuration.srt.maxConnections,
+            publisherDelivery: SRTPublisherDelivery(rawValue: configuration.srt.publisherDelivery) ?? .tsbpd,
+            receiveBatchMilliseconds: configuration.srt.receiveBatchMs), admission: admission, logger: logger("srt"))
         do {
             try srt.start()
         } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SRTTransport
 import Yams
 
 extension RelayConfiguration {
@@ -39,6 +40,8 @@ extension RelayConfiguration {
             configuration.srt.latencyMs = try srt.int("latencyMs", default: configuration.srt.latencyMs)
             configuration.srt.peerIdleTimeoutMs = try srt.int("peerIdleTimeoutMs", default: configuration.srt.peerIdleTimeoutMs)
             configuration.srt.receiveLoops = try srt.int("receiveLoops", default: configuration.srt.receiveLoops)
+            configuration.srt.publisherDelivery = try srt.string("publisherDelivery", default: configuration.srt.publisherDelivery)
+            configuration.srt.receiveBatchMs = try srt.int("receiveBatchMs", default: configuration.srt.receiveBatchMs)
             configuration.srt.maxConnections = try srt.int("maxConnections", default: configuration.srt.maxConnections)
             configuration.srt.openIngest = try srt.bool("openIngest", default: configuration.srt.openIngest)
             configuration.srt.publicHost = try srt.string("publicHost", default: configuration.srt.publicHost)
@@ -91,6 +94,9 @@ extension RelayConfiguration {
         try check((20...30_000).contains(srt.latencyMs), "srt.latencyMs", "must be 20-30000 milliseconds", srt.latencyMs)
         try check((1000...120_000).contains(srt.peerIdleTimeoutMs), "srt.peerIdleTimeoutMs", "must be 1000-120000 milliseconds", srt.peerIdleTimeoutMs)
         try check((1...64).contains(srt.receiveLoops), "srt.receiveLoops", "must be 1-64", srt.receiveLoops)
+        try check(SRTPublisherDelivery(rawValue: srt.publisherDelivery) != nil, "srt.publisherDelivery",
+                  "must be tsbpd or on-arrival", srt.publisherDelivery)
+        try check((0...50).contains(srt.receiveBatchMs), "srt.receiveBatchMs", "must be 0-50 milliseconds", srt.receiveBatchMs)
         try check((1...100_000).contains(srt.maxConnections), "srt.maxConnections", "must be 1-100000", srt.maxConnections)
         try check((0...65535).contains(http.port), "http.port", "must be 0-65535", http.port)
         try check(!http.host.isEmpty, "http.host", "must not be empty", http.host)

@@ -19,23 +19,38 @@ final class ReceiveLoop: @unchecked Sendable {
     private var onListenerReadable: (() -> Void)?
 
     private struct Pending {
-        var adds: [(SRTConnection, any SRTConnectionHandler)] = []
+        var adds: [(SRTConnection, any SRTConnectionHandler, SequenceReorderer?)] = []
         var closes: [(Int32, String)] = []
         var stopping = false
     }
 
-    private struct Entry {
+    private final class Entry {
         let connection: SRTConnection
         let handler: any SRTConnectionHandler
+        /// Present for publishers delivered on arrival (TSBPD off): puts packets back in order.
+        var reorderer: SequenceReorderer?
+        /// The reorderer's counts already added to the server's totals.
+        var counted = (reordered: 0, skipped: 0, late: 0)
+
+        init(connection: SRTConnection, handler: any SRTConnectionHandler, reorderer: SequenceReorderer?) {
+            self.connection = connection
+            self.handler = handler
+            self.reorderer = reorderer
+        }
     }
+    /// Sockets whose reorderer holds packets behind a gap: checked for expiry on every turn.
+    private var gapSockets: Set<Int32> = []
 
     /// The loop wakes at least this often to pick up adds and closes requested by other threads.
     static let wakeIntervalMilliseconds: Int64 = 20
     /// A socket yields after this many messages so one busy camera cannot starve the others.
     static let messagesPerTurn = 64
 
-    init(index: Int, logger: Logger, counters: SRTServerCounters) throws(SRTError) {
+    private let batchMicroseconds: UInt32
+
+    init(index: Int, logger: Logger, counters: SRTServerCounters, batchMilliseconds: Int = 0) throws(SRTError) {
         self.index = index
+        self.batchMicroseconds = UInt32(max(0, batchMilliseconds) * 1000)
         self.logger = logger
         self.counters = counters
         let eid = srt_epoll_create()
@@ -63,8 +78,9 @@ final class ReceiveLoop: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ connection: SRTConnection, handler: any SRTConnectionHandler) {
-        pending.withLock { $0.adds.append((connection, handler)) }
+    /// `reorder` is given for connections libsrt delivers on arrival (SRTO_TSBPDMODE off).
+    func add(_ connection: SRTConnection, handler: any SRTConnectionHandler, reorder: SequenceReorderer? = nil) {
+        pending.withLock { $0.adds.append((connection, handler, reorder)) }
     }
 
     func requestClose(_ socket: Int32, reason: String) {
@@ -86,7 +102,7 @@ final class ReceiveLoop: @unchecked Sendable {
                 defer { state.adds.removeAll(); state.closes.removeAll() }
                 return (state.adds, state.closes, state.stopping)
             }
-            for (connection, handler) in adds {
+            for (connection, handler, reorderer) in adds {
                 var flags = Int32(SRT_EPOLL_IN.rawValue | SRT_EPOLL_ERR.rawValue)
                 if srt_epoll_add_usock(eid, connection.id, &flags) != 0 {
                     logger.warning("connection lost before it could be served", metadata: ["conn": "\(connection.id)"])
@@ -95,7 +111,7 @@ final class ReceiveLoop: @unchecked Sendable {
                     handler.closed(.peerGone("socket gone before first read"))
                     continue
                 }
-                entries[connection.id] = Entry(connection: connection, handler: handler)
+                entries[connection.id] = Entry(connection: connection, handler: handler, reorderer: reorderer)
             }
             for (socket, reason) in closes {
                 close(socket, reason: .local(reason))
@@ -105,13 +121,16 @@ final class ReceiveLoop: @unchecked Sendable {
             let count = events.withUnsafeMutableBufferPointer { ptr in
                 srt_epoll_uwait(eid, ptr.baseAddress, Int32(ptr.count), Self.wakeIntervalMilliseconds)
             }
+            if !gapSockets.isEmpty { expireGaps() }
             guard count > 0 else { continue }
             // srt_epoll_uwait returns how many sockets are ready, which can exceed the array it
             // filled; the rest are reported on the next turn.
+            var listenerReady = false
             for i in 0..<min(Int(count), events.count) {
                 let socket = events[i].fd
                 if socket == listener {
                     onListenerReadable?()
+                    listenerReady = true
                     continue
                 }
                 guard let entry = entries[socket] else {
@@ -120,6 +139,10 @@ final class ReceiveLoop: @unchecked Sendable {
                 }
                 read(entry, buffer: &buffer)
             }
+            // Let the next packets gather: one wake-up then serves all of them (see
+            // SRTServerConfiguration.receiveBatchMilliseconds). Not while callers queue to be
+            // accepted (one accept per turn), so a reconnect storm is not slowed down.
+            if batchMicroseconds > 0 && !listenerReady { usleep(batchMicroseconds) }
         }
         for socket in Array(entries.keys) {
             close(socket, reason: .local("shutdown"))
@@ -132,20 +155,32 @@ final class ReceiveLoop: @unchecked Sendable {
 
     private func read(_ entry: Entry, buffer: inout [UInt8]) {
         let socket = entry.connection.id
+        var control = srt_msgctrl_default
         for _ in 0..<Self.messagesPerTurn {
             let received = buffer.withUnsafeMutableBytes { raw in
-                srt_recvmsg(socket, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+                srt_recvmsg2(socket, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), &control)
             }
             if received > 0 {
                 counters.bytesReceived.add(Int(received), ordering: .relaxed)
                 counters.messagesReceived.add(1, ordering: .relaxed)
                 buffer.withUnsafeBytes { raw in
-                    entry.handler.received(UnsafeRawBufferPointer(rebasing: raw[0..<Int(received)]))
+                    let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<Int(received)])
+                    if entry.reorderer != nil {
+                        let handler = entry.handler
+                        entry.reorderer!.receive(sequence: control.pktseq, bytes: bytes, nowMilliseconds: Self.nowMilliseconds()) {
+                            handler.received($0)
+                        }
+                    } else {
+                        entry.handler.received(bytes)
+                    }
                 }
                 continue
             }
             let error = srt_getlasterror(nil)
             if received < 0 && error == Int32(SRT_EASYNCRCV.rawValue) {
+                if let reorderer = entry.reorderer {
+                    if reorderer.hasGap { gapSockets.insert(socket) } else { gapSockets.remove(socket) }
+                }
                 return
             }
             let state = srt_getsockstate(socket)
@@ -160,7 +195,41 @@ final class ReceiveLoop: @unchecked Sendable {
         srt_epoll_remove_usock(eid, socket)
         srt_close(socket)
         counters.active.subtract(1, ordering: .relaxed)
+        gapSockets.remove(socket)
+        if entry.reorderer != nil {
+            // What arrived behind a gap that can no longer be filled still goes to the handler.
+            let handler = entry.handler
+            entry.reorderer!.flush { handler.received($0) }
+            countReordering(entry)
+        }
         entry.handler.closed(reason)
+    }
+
+    private func expireGaps() {
+        let now = Self.nowMilliseconds()
+        for socket in gapSockets {
+            guard let entry = entries[socket], entry.reorderer != nil else {
+                gapSockets.remove(socket)
+                continue
+            }
+            let handler = entry.handler
+            entry.reorderer!.expire(nowMilliseconds: now) { handler.received($0) }
+            countReordering(entry)
+            if !entry.reorderer!.hasGap { gapSockets.remove(socket) }
+        }
+    }
+
+    /// Adds what the reorderer counted since last time to the server's totals.
+    private func countReordering(_ entry: Entry) {
+        guard let reorderer = entry.reorderer else { return }
+        counters.packetsReordered.add(reorderer.reordered - entry.counted.reordered, ordering: .relaxed)
+        counters.packetsSkipped.add(reorderer.skipped - entry.counted.skipped, ordering: .relaxed)
+        counters.packetsLate.add(reorderer.late - entry.counted.late, ordering: .relaxed)
+        entry.counted = (reorderer.reordered, reorderer.skipped, reorderer.late)
+    }
+
+    static func nowMilliseconds() -> Int64 {
+        Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
     }
 }
 

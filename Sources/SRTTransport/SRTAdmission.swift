@@ -8,9 +8,17 @@ public struct SRTHandshake: Sendable {
     }
 }
 
+/// Which way media flows on an admitted connection.
+public enum SRTConnectionRole: Sendable, Equatable {
+    /// The peer sends media to the gateway (a camera, a village room, a hall camera).
+    case publisher
+    /// The gateway sends media to the peer (a hall's hardware decoder).
+    case reader
+}
+
 public enum SRTAdmissionDecision: Sendable, Equatable {
     /// Let the handshake go on; a passphrase makes libsrt require that key (AES) for this connection.
-    case accept(passphrase: String?)
+    case accept(passphrase: String?, role: SRTConnectionRole = .publisher)
     case reject(SRTRejectCode, reason: String)
 }
 

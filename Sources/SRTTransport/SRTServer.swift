@@ -100,7 +100,8 @@ public final class SRTServer: Sendable {
         }
         let loopCount = max(1, configuration.receiveLoops)
         for index in 0..<loopCount {
-            state.loops.append(try ReceiveLoop(index: index, logger: logger, counters: counters))
+            state.loops.append(try ReceiveLoop(index: index, logger: logger, counters: counters,
+                                               batchMilliseconds: configuration.receiveBatchMilliseconds))
         }
         try state.loops[0].attachListener(socket) { [self] in acceptPending() }
         for loop in state.loops { loop.start() }
@@ -108,6 +109,8 @@ public final class SRTServer: Sendable {
             "address": "\(configuration.host):\(state.boundPort ?? configuration.port)",
             "latencyMs": "\(configuration.latencyMilliseconds)",
             "loops": "\(loopCount)",
+            "publisherDelivery": "\(configuration.publisherDelivery.rawValue)",
+            "receiveBatchMs": "\(configuration.receiveBatchMilliseconds)",
         ])
     }
 
@@ -139,11 +142,18 @@ public final class SRTServer: Sendable {
         switch admission.admit(SRTHandshake(streamID: rawID, peer: peerText)) {
         case .reject(let code, let reason):
             return reject(socket, code, reason, rawID, peerText)
-        case .accept(let passphrase):
+        case .accept(let passphrase, let role):
             if let passphrase, !passphrase.isEmpty {
                 let result = passphrase.withCString { srt_setsockflag(socket, SRTO_PASSPHRASE, $0, Int32(strlen($0))) }
                 guard result == 0 else {
                     return reject(socket, .internalError, "cannot set passphrase: \(lastErrorText())", rawID, peerText)
+                }
+            }
+            if role == .publisher, configuration.publisherDelivery == .onArrival {
+                // Options set here apply to this connection's handshake, which has not been answered yet.
+                var off: Int32 = 0
+                guard srt_setsockflag(socket, SRTO_TSBPDMODE, &off, Int32(MemoryLayout<Int32>.size)) == 0 else {
+                    return reject(socket, .internalError, "cannot turn off TSBPD: \(lastErrorText())", rawID, peerText)
                 }
             }
             counters.admitted.add(1, ordering: .relaxed)
@@ -191,7 +201,20 @@ public final class SRTServer: Sendable {
             counters.active.subtract(1, ordering: .relaxed)
             return
         }
-        loop.add(connection, handler: handler)
+        loop.add(connection, handler: handler, reorder: reorderer(for: socket))
+    }
+
+    /// A reorderer for a connection libsrt delivers on arrival (TSBPD was turned off in the listen
+    /// callback); it waits for a missing packet as long as TSBPD would have: the larger of the
+    /// configured latency and the one the peer asked for.
+    private func reorderer(for socket: SRTSOCKET) -> SequenceReorderer? {
+        var tsbpd: Int32 = 1
+        var length = Int32(MemoryLayout<Int32>.size)
+        guard srt_getsockflag(socket, SRTO_TSBPDMODE, &tsbpd, &length) == 0, tsbpd == 0 else { return nil }
+        var peerLatency: Int32 = 0
+        length = Int32(MemoryLayout<Int32>.size)
+        _ = srt_getsockflag(socket, SRTO_PEERLATENCY, &peerLatency, &length)
+        return SequenceReorderer(gapTimeoutMilliseconds: Int64(max(configuration.latencyMilliseconds, Int(peerLatency))))
     }
 
     private func setOption(_ socket: SRTSOCKET, _ option: SRT_SOCKOPT, _ value: Int32, _ name: String) throws(SRTError) {

@@ -10,6 +10,12 @@ public final class SRTServerCounters: Sendable {
     public let active = Atomic<Int>(0)
     public let bytesReceived = Atomic<Int>(0)
     public let messagesReceived = Atomic<Int>(0)
+    /// Publishers delivered on arrival: packets that had to wait for an earlier one (counted at close).
+    public let packetsReordered = Atomic<Int>(0)
+    /// Packets never received whose gap was given up on after the latency.
+    public let packetsSkipped = Atomic<Int>(0)
+    /// Packets that arrived after their place had been released or given up on (counted at close).
+    public let packetsLate = Atomic<Int>(0)
     private let rejections = Mutex<[SRTRejectCode: Int]>([:])
 
     public init() {}

@@ -10,12 +10,16 @@
 # a/c, and playlist continuity (missing media sequence numbers) for (a) and (b).
 #
 # usage: scripts/bench/ingest.sh [--streams 20] [--duration 60] [--kbps 3000] [--size 1280x720]
-#                                [--latency 1000] [--ramp 10] [--only abc] [--pacing pcr|burst] [--smoke]
+#                                [--latency 1000] [--ramp 10] [--only abc] [--pacing pcr|burst] [--runs 1]
+#                                [--gateway-config FILE] [--smoke]
+# --runs N repeats the three cases N times (interleaved: a b c a b c ...) and reports the median of
+# each figure and of each run's ratios. --gateway-config passes a YAML file to `fieldrelay serve`
+# (for example srt.publisherDelivery: tsbpd, to compare with libsrt's default delivery).
 # --pacing burst sends each access unit's packets together (as ffmpeg -re does) instead of spreading
 # them by the PCR; receivers then wake less often and cost less per packet.
 source "$(dirname "$0")/common.sh"
 
-streams=20 duration=60 kbps=3000 size=1280x720 latency=1000 ramp=10 only=abc warmup=5 smoke=0 clip_seconds=30 pacing=pcr
+streams=20 duration=60 kbps=3000 size=1280x720 latency=1000 ramp=10 only=abc warmup=5 smoke=0 clip_seconds=30 pacing=pcr runs=1 gateway_config=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -26,6 +30,8 @@ while [ $# -gt 0 ]; do
     --ramp) ramp="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --pacing) pacing="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --gateway-config) gateway_config="$(realpath "$2")"; shift 2 ;;
     --smoke) smoke=1; streams=2; duration=2; kbps=1000; size=640x360; warmup=1; clip_seconds=6; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
@@ -53,19 +59,19 @@ measure() {
   after="$(cpu_ticks "${receivers[@]}")"
   read -r drops_after _ < <(udp_drops)
   local rss; rss="$(peak_rss_kb "${receivers[@]}")"
-  echo "$name $((after - before)) $rss $((drops_after - drops_before))" >>"$WORK/measurements"
+  echo "$name $((after - before)) $rss $((drops_after - drops_before)) $run" >>"$WORK/measurements"
 }
 
 start_load() {  # start_load NAME PORT [loadgen args...]
   local name="$1" port="$2"; shift 2
   "$FIELDRELAY" loadgen --url "srt://127.0.0.1:$port" --file "$clip" --streams "$streams" --ramp "$ramp" \
-    --latency "$latency" --duration "$total" --pacing "$pacing" --json "$@" >"$WORK/loadgen-$name.jsonl" 2>"$WORK/loadgen-$name.err" &
+    --latency "$latency" --duration "$total" --pacing "$pacing" --json "$@" >"$WORK/loadgen-$name-$run.jsonl" 2>"$WORK/loadgen-$name-$run.err" &
   LOAD_PID=$!; track "$LOAD_PID"
 }
 
 start_viewer() {  # start_viewer NAME SOURCES...
   local name="$1"; shift
-  python3 "$BENCH_DIR/viewer.py" --duration "$((total - 1))" --interval 1 "$@" >"$WORK/viewer-$name.json" 2>"$WORK/viewer-$name.err" &
+  python3 "$BENCH_DIR/viewer.py" --duration "$((total - 1))" --interval 1 "$@" >"$WORK/viewer-$name-$run.json" 2>"$WORK/viewer-$name-$run.err" &
   VIEWER_PID=$!; track "$VIEWER_PID"
 }
 
@@ -81,15 +87,18 @@ finish_case() {  # waits for the load and the viewer (bounded), then stops the r
 
 : >"$WORK/measurements"
 
+for run in $(seq 1 "$runs"); do
+[ "$runs" -gt 1 ] && log "run $run of $runs"
 if [[ "$only" == *a* ]]; then
   log "(a) FieldRelay, one SRT port"
   srt="$(free_port udp)"; http="$(free_port tcp)"
-  start_server "$WORK/data-a" "$srt" "$http" --open-ingest
+  rm -rf "$WORK/data-a"
+  start_server "$WORK/data-a" "$srt" "$http" --open-ingest ${gateway_config:+--config "$gateway_config"}
   sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/bench-$i/ts.m3u8"); done
   start_viewer a "${sources[@]}"
   start_load a "$srt" --stream-id 'lab/bench-{i}'
   measure a "$SERVER_PID"
-  echo "threads_a $(threads_of "$SERVER_PID")" >>"$WORK/measurements"
+  echo "threads_a $(threads_of "$SERVER_PID") 0 0 $run" >>"$WORK/measurements"
   finish_case "$SERVER_PID"
 fi
 
@@ -98,7 +107,7 @@ if [[ "$only" == *b* ]]; then
   base="$(free_port udp "$streams")"
   pids=(); sources=()
   for i in $(seq 0 $((streams - 1))); do
-    out="$WORK/b/cam$i"; mkdir -p "$out"
+    out="$WORK/b$run/cam$i"; mkdir -p "$out"
     ffmpeg -nostdin -hide_banner -loglevel error \
       -i "srt://127.0.0.1:$((base + i))?mode=listener&latency=$((latency * 1000))" \
       -c copy -f hls -hls_time 2 -hls_list_size 6 -hls_flags delete_segments "$out/index.m3u8" 2>"$out/ffmpeg.err" &
@@ -126,61 +135,77 @@ if [[ "$only" == *c* ]]; then
   measure c "${pids[@]}"
   finish_case "${pids[@]}"
 fi
+done
 
-python3 - "$WORK" "$streams" "$duration" "$CLK_TCK" "$BENCH_RESULTS/ingest.md" "$(machine_line)" "$kbps" "$size" "$smoke" "$pacing" <<'PY'
-import json, os, sys
-work, streams, duration, tck, out, machine, kbps, size, smoke, pacing = sys.argv[1:]
-streams, duration, tck = int(streams), float(duration), int(tck)
-measured, threads = {}, None
+python3 - "$WORK" "$streams" "$duration" "$CLK_TCK" "$BENCH_RESULTS/ingest.md" "$(machine_line)" "$kbps" "$size" "$smoke" "$pacing" "$runs" "$gateway_config" <<'PY'
+import json, os, statistics, sys
+work, streams, duration, tck, out, machine, kbps, size, smoke, pacing, runs, config = sys.argv[1:]
+streams, duration, tck, runs = int(streams), float(duration), int(tck), int(runs)
+measured, threads = {}, []   # measured[name][run] = (cpu seconds, peak rss kB, udp drops)
 for line in open(os.path.join(work, "measurements")):
-    name, *values = line.split()
+    name, a, b, c, run = line.split()
     if name == "threads_a":
-        threads = int(values[0])
+        threads.append(int(a))
     else:
-        measured[name] = (int(values[0]) / tck, int(values[1]), int(values[2]))
-def jsonl_summary(name):
-    path = os.path.join(work, f"loadgen-{name}.jsonl")
+        measured.setdefault(name, {})[int(run)] = (int(a) / tck, int(b), int(c))
+def jsonl_summary(name, run):
+    path = os.path.join(work, f"loadgen-{name}-{run}.jsonl")
     if not os.path.exists(path):
-        return None
+        return {}
     lines = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
     ticks = [l for l in lines if l.get("type") == "tick"]
-    summary = next((l for l in lines if l.get("type") == "summary"), None)
-    if summary is not None:
-        summary["maxLagMs"] = max((t["lagMs"] for t in ticks), default=0)
+    summary = next((l for l in lines if l.get("type") == "summary"), None) or {}
+    summary["maxLagMs"] = max((t["lagMs"] for t in ticks), default=0)
     return summary
-def viewer(name):
-    path = os.path.join(work, f"viewer-{name}.json")
+def viewer(name, run):
     try:
-        return json.load(open(path))["totals"]
+        return json.load(open(os.path.join(work, f"viewer-{name}-{run}.json")))["totals"]
     except (OSError, ValueError, KeyError):
         return None
+med = statistics.median
 labels = {"a": "(a) FieldRelay, one port", "b": "(b) ffmpeg -c copy -f hls per camera", "c": "(c) srt-live-transmit per camera to /dev/null"}
 rows, per = [], {}
 for name in "abc":
     if name not in measured:
         continue
-    cpu, rss, drops = measured[name]
-    per[name] = cpu / (streams * duration / 60)
-    load = jsonl_summary(name) or {}
-    view = viewer(name)
-    continuity = "n/a" if name == "c" or view is None else f"{view['missing']} missing, {view['discontinuities']} disc., {view['fetch_errors']} fetch errors ({view['segments']} segments)"
-    rows.append(f"| {labels[name]} | {per[name]:.3f} | {rss / 1024 / streams:.1f} | {continuity} | "
-                f"{load.get('connected', '?')}/{streams} | {load.get('packetsLost', '?')} / {load.get('packetsRetransmitted', '?')} | {drops} | {load.get('maxLagMs', 0):.1f} |")
+    byrun = measured[name]
+    cpus = [cpu / (streams * duration / 60) for cpu, _, _ in byrun.values()]
+    per[name] = {run: cpu / (streams * duration / 60) for run, (cpu, _, _) in byrun.items()}
+    rss = med([r for _, r, _ in byrun.values()]) / 1024 / streams
+    drops = sum(d for _, _, d in byrun.values())
+    loads = [jsonl_summary(name, run) for run in byrun]
+    connected = min((l.get("connected", 0) for l in loads), default=0)
+    lost = sum(l.get("packetsLost", 0) for l in loads); rexmit = sum(l.get("packetsRetransmitted", 0) for l in loads)
+    lag = max((l.get("maxLagMs", 0) for l in loads), default=0)
+    views = [viewer(name, run) for run in byrun]
+    if name == "c" or any(v is None for v in views):
+        continuity = "n/a"
+    else:
+        continuity = (f"{sum(v['missing'] for v in views)} missing, {sum(v['discontinuities'] for v in views)} disc., "
+                      f"{sum(v['fetch_errors'] for v in views)} fetch errors ({sum(v['segments'] for v in views)} segments)")
+    spread = f" ({min(cpus):.3f}–{max(cpus):.3f})" if len(cpus) > 1 else ""
+    rows.append(f"| {labels[name]} | {med(cpus):.3f}{spread} | {rss:.1f} | {continuity} | "
+                f"{connected}/{streams} | {lost} / {rexmit} | {drops} | {lag:.1f} |")
 ratios = []
-if "a" in per and "b" in per and per["b"] > 0:
-    ratios.append(f"a/b = {per['a'] / per['b']:.2f} (goal: at most 0.5)")
-if "a" in per and "c" in per and per["c"] > 0:
-    ratios.append(f"a/c = {per['a'] / per['c']:.2f} (goal: at most 1.5)")
+for top, bottom, goal in (("a", "b", "at most 0.5"), ("a", "c", "at most 1.5")):
+    if top in per and bottom in per:
+        each = [per[top][r] / per[bottom][r] for r in per[top] if r in per[bottom] and per[bottom][r] > 0]
+        if each:
+            detail = f" (runs: {', '.join(f'{x:.2f}' for x in each)})" if len(each) > 1 else ""
+            ratios.append(f"{top}/{bottom} = {med(each):.2f}{detail} (goal: {goal})")
 header = [
-    f"Ingest: {streams} cameras x {kbps} kbps H.264+AAC {size}, {duration:.0f} s measured, loadgen pacing {pacing}" + (" — SMOKE RUN, figures meaningless" if smoke == "1" else ""),
+    f"Ingest: {streams} cameras x {kbps} kbps H.264+AAC {size}, {duration:.0f} s measured, loadgen pacing {pacing}, "
+    + (f"median of {runs} interleaved runs" if runs > 1 else "one run")
+    + (f", gateway config {os.path.basename(config)}" if config else "")
+    + (" — SMOKE RUN, figures meaningless" if smoke == "1" else ""),
     f"Machine: {machine}",
     "",
-    "| receiver | CPU-s per stream-minute | peak RSS per stream (MiB) | playlist continuity (viewer) | connected | SRT lost / retransmitted | UDP buffer drops (measured window) | loadgen max lag (ms) |",
+    "| receiver | CPU-s per stream-minute (median; range) | peak RSS per stream (MiB, median) | playlist continuity (viewer, all runs) | connected (worst run) | SRT lost / retransmitted (all runs) | UDP buffer drops (all runs) | loadgen max lag (ms) |",
     "|---|---|---|---|---|---|---|---|",
 ]
 text = "\n".join(header + rows + [""] + ratios)
-if threads is not None:
-    text += f"\nFieldRelay threads at the end of (a): {threads}"
+if threads:
+    text += f"\nFieldRelay threads at the end of (a): {', '.join(map(str, threads))}"
 print(text)
 open(out, "w").write(text + "\n")
 PY
