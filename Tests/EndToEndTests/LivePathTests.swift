@@ -49,6 +49,24 @@ struct LivePathTests {
         await gateway.stop()
     }
 
+    @Test("publisher delivery: libsrt's TSBPD and on-arrival with reordering both package every segment", arguments: ["tsbpd", "on-arrival"])
+    func publisherDelivery(mode: String) async throws {
+        let gateway = try await RunningGateway.start { $0.srt.publisherDelivery = mode }
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 6, keyframeSeconds: 1))
+        let camera = try gateway.publish(clip, streamID: "lab/delivery", loop: true)
+        defer { camera.terminate() }
+        let playlist = ParsedPlaylist(try await gateway.waitForPlaylist("lab/delivery") { ParsedPlaylist($0).segments.count >= 3 })
+        for segment in playlist.segments {
+            let reply = try await HTTPClient.get("\(gateway.baseURL)/hls/lab/delivery/\(segment.uri)")
+            #expect(reply.status == 200)
+            try await verifySegment(reply.body, codecs: ["h264", "aac"], name: segment.uri)
+        }
+        // On loopback nothing is lost, so nothing waits or is given up on, in either mode.
+        #expect(try await gateway.metric("fieldrelay_srt_packets_skipped_total") == 0)
+        #expect(try await gateway.metric("fieldrelay_ingest_continuity_errors_total") == 0)
+        await gateway.stop()
+    }
+
     @Test("a camera that drops and returns continues the same playlist with a discontinuity")
     func reconnect() async throws {
         let gateway = try await RunningGateway.start()

@@ -22,6 +22,7 @@ struct RelayConfigurationTests {
         srt:
           port: 9500
           latencyMs: 1800
+          publisherDelivery: tsbpd
         hls:
           segmentTargetSeconds: 1.5
         http:
@@ -29,6 +30,8 @@ struct RelayConfigurationTests {
         """)
         #expect(configuration.srt.port == 9500)
         #expect(configuration.srt.latencyMs == 1800)
+        #expect(configuration.srt.publisherDelivery == "tsbpd")
+        #expect(configuration.srt.receiveBatchMs == 5)
         #expect(configuration.hls.segmentTargetSeconds == 1.5)
         #expect(configuration.http.corsAllowedOrigins == ["https://hall.example"])
         #expect(configuration.http.port == 8080)
@@ -46,6 +49,8 @@ struct RelayConfigurationTests {
         ("log:\n  level: loud", "log.level"),
         ("http:\n  corsAllowedOrigins: [1, 2]", "http.corsAllowedOrigins"),
         ("srt:\n  openIngest: maybe", "srt.openIngest must be true or false"),
+        ("srt:\n  publisherDelivery: later", "srt.publisherDelivery must be tsbpd or on-arrival"),
+        ("srt:\n  receiveBatchMs: 100", "srt.receiveBatchMs"),
         ("- just\n- a list", "top level must be a mapping"),
         ("srt: [unclosed", "not valid YAML"),
     ])

@@ -17,10 +17,13 @@
 # part two segments ahead held at once while the gateway's VmRSS is sampled; each must be answered.
 #
 # usage: scripts/bench/latency.sh [--streams 4] [--duration 60] [--kbps 3000] [--size 1280x720]
-#                                 [--gop 2] [--latency 200] [--interval 0.05] [--hold 2000] [--smoke]
+#                                 [--gop 2] [--latency 200] [--interval 0.05] [--hold 2000]
+#                                 [--delivery on-arrival|tsbpd] [--smoke]
+# --delivery sets the gateway's srt.publisherDelivery (default: the gateway's default, on-arrival);
+# with tsbpd every packet reaches the remuxer exactly the SRT latency after it was sent.
 source "$(dirname "$0")/common.sh"
 
-streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 hold=2000 smoke=0 clip_seconds=30
+streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 hold=2000 smoke=0 clip_seconds=30 delivery=on-arrival
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --size) size="$2"; shift 2 ;;
     --gop) gop="$2"; shift 2 ;;
     --latency) latency="$2"; shift 2 ;;
+    --delivery) delivery="$2"; shift 2 ;;
     --interval) interval="$2"; shift 2 ;;
     --hold) hold="$2"; shift 2 ;;
     --smoke) smoke=1; streams=1; duration=9; kbps=1000; size=640x360; gop=1; clip_seconds=6; hold=200; shift ;;
@@ -41,9 +45,9 @@ build_fieldrelay "$([ "$smoke" = 1 ] && echo smoke)"
 clip="$(make_clip "$size" $((kbps - 64)) 64 "$clip_seconds" "$gop")"
 srt="$(free_port udp)"; http="$(free_port tcp)"
 # The gateway's own SRT latency must match: both ends use the larger of the two.
-printf 'srt:\n  latencyMs: %s\n' "$latency" >"$WORK/latency.yml"
+printf 'srt:\n  latencyMs: %s\n  publisherDelivery: %s\n' "$latency" "$delivery" >"$WORK/latency.yml"
 start_server "$WORK/data" "$srt" "$http" --open-ingest --config "$WORK/latency.yml"
-log "$streams streams x $kbps kbps, GOP ${gop}s, SRT latency ${latency} ms, polled every ${interval}s for ${duration}s; $(load_line)"
+log "$streams streams x $kbps kbps, GOP ${gop}s, SRT latency ${latency} ms, delivery $delivery, polled every ${interval}s for ${duration}s; $(load_line)"
 
 "$FIELDRELAY" loadgen --url "srt://127.0.0.1:$srt" --file "$clip" --streams "$streams" --stream-id 'lab/latency-{i}' \
   --latency "$latency" --duration "$((duration + 4))" --send-log "$WORK/send.csv" --send-log-streams "$streams" --quiet \
@@ -71,5 +75,5 @@ timeout 60 python3 "$BENCH_DIR/llclient.py" hold --requests "$hold" --pid "$SERV
 kill -0 "$SERVER_PID" 2>/dev/null || die "fieldrelay serve died: $(crash_note "$SERVER_LOG")"
 
 python3 "$BENCH_DIR/latency_report.py" "$WORK/send.csv" "$WORK/viewer.json" "$WORK/ll.json" "$WORK/hold.json" "$WORK/metrics.txt" \
-  "$BENCH_RESULTS/latency.md" "$(machine_line)" "$streams" "$kbps" "$gop" "$latency" "$interval" "$smoke"
+  "$BENCH_RESULTS/latency.md" "$(machine_line)" "$streams" "$kbps" "$gop" "$latency" "$interval" "$smoke" "$delivery"
 log "Markdown fragment: $BENCH_RESULTS/latency.md"
