@@ -10,16 +10,20 @@
 #
 # usage: scripts/faults/fuzz.sh [--seconds N] [target ...]
 #        --build-only: build the fuzzers in .build-fuzz/ without running them
+#        --minimize:   instead of fuzzing, shrink each corpus to the inputs that add coverage edges
+#                      (libFuzzer -merge=1 -use_counters=0; the seed-* files are always kept)
 #        targets: streamid transportstream intake hlsquery jsonbody (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=60
 build_only=0
+minimize=0
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --build-only) build_only=1; shift ;;
+    --minimize) minimize=1; shift ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -115,6 +119,14 @@ for target in "${targets[@]}"; do
   esac
   [ "$build_only" = 0 ] || continue
   corpus="Tests/Fuzz/corpus/$target"; mkdir -p "$corpus"
+  if [ "$minimize" = 1 ]; then
+    fresh="$out/minimized-$target"; rm -rf "$fresh"; mkdir -p "$fresh"
+    cp "$corpus"/seed-* "$fresh"/ 2>/dev/null || true
+    "$out/$target" -merge=1 -use_counters=0 "$fresh" "$corpus" 2>&1 | grep -E "MERGE-OUTER: [0-9]+ new|ERROR" || true
+    rm -rf "$corpus"; mv "$fresh" "$corpus"
+    echo "=== $target: corpus minimized to $(ls "$corpus" | wc -l) files"
+    continue
+  fi
   echo "=== $target: ${seconds}s"
   dict=(); [ ! -f "Tests/Fuzz/dict/$target.dict" ] || dict=(-dict="Tests/Fuzz/dict/$target.dict")
   "$out/$target" -max_total_time="$seconds" -print_final_stats=1 -max_len=65536 "${dict[@]}" "$corpus" 2>&1 \
