@@ -27,59 +27,69 @@ public final class FragmentedMP4Muxer {
             throw MediaError.av(result, "avformat_alloc_output_context2(mp4)")
         }
         self.format = format
-        format.pointee.pb = output.context
-        format.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-        for track in tracks {
-            guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
-                throw MediaError(.outOfMemory, "avformat_new_stream")
-            }
-            stream.pointee.time_base = AVRational(num: 1, den: Int32(AccessUnit.clockRate))
-            switch track.codec {
-            case .h264, .hevc:
-                parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
-                parameters.pointee.codec_id = track.codec == .h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC
-                if track.codec == .hevc {
-                    // 'hvc1' (parameter sets only in the sample entry) is what Apple's players accept.
-                    parameters.pointee.codec_tag = Self.fourCC("hvc1")
+        // Until initSection is set this object is not fully initialized, so a throw below would not
+        // run deinit: free the context and packet here, or every refused track list leaks them.
+        var section: [UInt8] = []
+        do throws(MediaError) {
+            format.pointee.pb = output.context
+            format.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            for track in tracks {
+                guard let stream = avformat_new_stream(format, nil), let parameters = stream.pointee.codecpar else {
+                    throw MediaError(.outOfMemory, "avformat_new_stream")
                 }
-                guard let width = track.width, let height = track.height else {
-                    throw MediaError(.unsupportedCodec, "\(track.codec) track without a known picture size")
+                stream.pointee.time_base = AVRational(num: 1, den: Int32(AccessUnit.clockRate))
+                switch track.codec {
+                case .h264, .hevc:
+                    parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+                    parameters.pointee.codec_id = track.codec == .h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC
+                    if track.codec == .hevc {
+                        // 'hvc1' (parameter sets only in the sample entry) is what Apple's players accept.
+                        parameters.pointee.codec_tag = Self.fourCC("hvc1")
+                    }
+                    guard let width = track.width, let height = track.height else {
+                        throw MediaError(.unsupportedCodec, "\(track.codec) track without a known picture size")
+                    }
+                    parameters.pointee.width = Int32(width)
+                    parameters.pointee.height = Int32(height)
+                case .aac, .opus:
+                    parameters.pointee.codec_type = AVMEDIA_TYPE_AUDIO
+                    parameters.pointee.codec_id = track.codec == .aac ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS
+                    guard let rate = track.sampleRate else {
+                        throw MediaError(.unsupportedCodec, "\(track.codec) track without a known sample rate")
+                    }
+                    parameters.pointee.sample_rate = Int32(rate)
+                    av_channel_layout_default(&parameters.pointee.ch_layout, Int32(track.channels ?? 2))
+                    parameters.pointee.frame_size = track.codec == .aac ? 1024 : 960
                 }
-                parameters.pointee.width = Int32(width)
-                parameters.pointee.height = Int32(height)
-            case .aac, .opus:
-                parameters.pointee.codec_type = AVMEDIA_TYPE_AUDIO
-                parameters.pointee.codec_id = track.codec == .aac ? AV_CODEC_ID_AAC : AV_CODEC_ID_OPUS
-                guard let rate = track.sampleRate else {
-                    throw MediaError(.unsupportedCodec, "\(track.codec) track without a known sample rate")
+                // The codec configuration must be known before the moov is written: Annex B parameter
+                // sets (libavformat builds avcC/hvcC from them) or the AudioSpecificConfig.
+                guard let extradata = track.extradata, !extradata.isEmpty else {
+                    throw MediaError(.unsupportedCodec, "\(track.codec) track without codec configuration")
                 }
-                parameters.pointee.sample_rate = Int32(rate)
-                av_channel_layout_default(&parameters.pointee.ch_layout, Int32(track.channels ?? 2))
-                parameters.pointee.frame_size = track.codec == .aac ? 1024 : 960
+                let padding = Int(cffmpeg_input_padding())
+                guard let buffer = av_mallocz(extradata.count + padding)?.assumingMemoryBound(to: UInt8.self) else {
+                    throw MediaError(.outOfMemory, "extradata")
+                }
+                buffer.update(from: extradata, count: extradata.count)
+                parameters.pointee.extradata = buffer
+                parameters.pointee.extradata_size = Int32(extradata.count)
             }
-            // The codec configuration must be known before the moov is written: Annex B parameter
-            // sets (libavformat builds avcC/hvcC from them) or the AudioSpecificConfig.
-            guard let extradata = track.extradata, !extradata.isEmpty else {
-                throw MediaError(.unsupportedCodec, "\(track.codec) track without codec configuration")
-            }
-            let padding = Int(cffmpeg_input_padding())
-            guard let buffer = av_mallocz(extradata.count + padding)?.assumingMemoryBound(to: UInt8.self) else {
-                throw MediaError(.outOfMemory, "extradata")
-            }
-            buffer.update(from: extradata, count: extradata.count)
-            parameters.pointee.extradata = buffer
-            parameters.pointee.extradata_size = Int32(extradata.count)
+            var options: OpaquePointer?
+            // empty_moov: the init section carries no samples; frag_custom: a fragment ends only when we
+            // flush (at each part boundary); default_base_moof: offsets relative to each moof (CMAF).
+            av_dict_set(&options, "movflags", "frag_custom+empty_moov+default_base_moof+omit_tfhd_offset", 0)
+            av_dict_set(&options, "avoid_negative_ts", "disabled", 0)
+            let header = avformat_write_header(format, &options)
+            av_dict_free(&options)
+            guard header >= 0 else { throw MediaError.av(header, "avformat_write_header(mp4)") }
+            section = output.take()
+            guard !section.isEmpty else { throw MediaError(.library, "the MP4 muxer wrote no init section") }
+        } catch {
+            avformat_free_context(format)
+            av_packet_free_safe(packet)
+            throw error
         }
-        var options: OpaquePointer?
-        // empty_moov: the init section carries no samples; frag_custom: a fragment ends only when we
-        // flush (at each part boundary); default_base_moof: offsets relative to each moof (CMAF).
-        av_dict_set(&options, "movflags", "frag_custom+empty_moov+default_base_moof+omit_tfhd_offset", 0)
-        av_dict_set(&options, "avoid_negative_ts", "disabled", 0)
-        let header = avformat_write_header(format, &options)
-        av_dict_free(&options)
-        guard header >= 0 else { throw MediaError.av(header, "avformat_write_header(mp4)") }
-        initSection = output.take()
-        guard !initSection.isEmpty else { throw MediaError(.library, "the MP4 muxer wrote no init section") }
+        initSection = section
     }
 
     deinit {

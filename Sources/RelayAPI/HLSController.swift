@@ -27,43 +27,36 @@ struct HLSController<Context: RequestContext>: Sendable {
     }
 
     func serve(_ request: Request, context: Context) async throws -> Response {
-        let parts = context.parameters.getCatchAll().map(String.init)
-        guard parts.count >= 2, let file = parts.last else {
-            throw APIError(.notFound, "expected /hls/<kind>/<id>/<file>")
-        }
-        let name: PathName
+        let target: HLSRequest
         do {
-            name = try PathName(parts.dropLast().joined(separator: "/"))
+            target = try HLSRequest(components: context.parameters.getCatchAll().map(String.init))
         } catch {
-            switch error.code {
-            case .malformedPath: throw APIError(.badRequest, error.message)
-            case .unknownPath, .pathBusy: throw APIError(.notFound, error.message)
-            }
+            throw APIError(error)
         }
+        let name = target.path
         let grant = try await access.authorizeRead(request, path: name)
         guard let path = paths.path(name) else {
             throw APIError(.notFound, "no stream at \(name)")
         }
-        let suffix = Self.tokenSuffix(grant.uriToken)
-        switch file {
-        case "ts.m3u8":
+        let suffix = HLSRequest.tokenSuffix(grant.uriToken)
+        switch target.file {
+        case .classicPlaylist:
             return try await classicPlaylist(path, suffix: suffix)
-        case "ll.m3u8":
+        case .lowLatencyPlaylist:
             return try await lowLatencyPlaylist(path, request: request, suffix: suffix, fallBack: false)
-        case "index.m3u8":
+        case .defaultPlaylist:
             if defaultLowLatency {
                 return try await lowLatencyPlaylist(path, request: request, suffix: suffix, fallBack: true)
             }
             return try await classicPlaylist(path, suffix: suffix)
-        default:
-            if file.hasSuffix(".ts") {
-                guard let packager = path.reader(of: ClassicHLSPackager.self),
-                      let buffer = cache.buffer(for: "\(name)/\(file)", make: { packager.segment(named: file)?.data }) else {
-                    throw APIError(.notFound, "no \(file) in \(name)")
-                }
-                packager.touch()
-                return Self.media(buffer, type: "video/mp2t")
+        case .classicSegment(let file):
+            guard let packager = path.reader(of: ClassicHLSPackager.self),
+                  let buffer = cache.buffer(for: "\(name)/\(file)", make: { packager.segment(named: file)?.data }) else {
+                throw APIError(.notFound, "no \(file) in \(name)")
             }
+            packager.touch()
+            return Self.media(buffer, type: "video/mp2t")
+        case .lowLatencyResource(let file):
             return try await lowLatencyResource(path, file: file)
         }
     }
@@ -85,7 +78,13 @@ struct HLSController<Context: RequestContext>: Sendable {
     // MARK: - Low-Latency
 
     private func lowLatencyPlaylist(_ path: LivePath, request: Request, suffix: String, fallBack: Bool) async throws -> Response {
-        let query = try LowLatencyQuery(request.uri.queryParameters)
+        let query: LowLatencyQuery
+        do {
+            let parameters = request.uri.queryParameters
+            query = try LowLatencyQuery { parameters.get($0) }
+        } catch {
+            throw APIError(error)
+        }
         let packager = packagers.lowLatency(for: path)
         if let reason = packager.unusableReason {
             if fallBack { return try await classicPlaylist(path, suffix: suffix) }
@@ -150,46 +149,10 @@ struct HLSController<Context: RequestContext>: Sendable {
         headers[.cacheControl] = "public, max-age=3600, immutable"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
     }
-
-    /// A playlist fetched with `?token=` passes the token on to every URI it lists: a `<video>`
-    /// element cannot send an Authorization header.
-    static func tokenSuffix(_ token: String?) -> String {
-        guard let token, !token.isEmpty else { return "" }
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        return "?token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
-    }
 }
 
-/// The Low-Latency HLS delivery directives of a playlist request (rfc8216bis 6.2.5).
-struct LowLatencyQuery: Equatable {
-    var sequence: Int?
-    var part: Int?
-    var skip = false
-
-    init(sequence: Int? = nil, part: Int? = nil, skip: Bool = false) {
-        self.sequence = sequence
-        self.part = part
-        self.skip = skip
-    }
-
-    init(_ parameters: Parameters) throws {
-        func number(_ key: String) throws -> Int? {
-            guard let text = parameters.get(key) else { return nil }
-            guard let value = Int(text), value >= 0 else {
-                throw APIError(.badRequest, "\(key) must be a non-negative integer, not '\(text.prefix(32))'")
-            }
-            return value
-        }
-        sequence = try number("_HLS_msn")
-        part = try number("_HLS_part")
-        if part != nil && sequence == nil {
-            throw APIError(.badRequest, "_HLS_part needs _HLS_msn")
-        }
-        if let value = parameters.get("_HLS_skip") {
-            guard value == "YES" || value == "v2" else {
-                throw APIError(.badRequest, "_HLS_skip must be YES or v2")
-            }
-            skip = true
-        }
+extension APIError {
+    init(_ invalid: HLSRequest.Invalid) {
+        self.init(invalid.kind == .badRequest ? .badRequest : .notFound, invalid.message)
     }
 }

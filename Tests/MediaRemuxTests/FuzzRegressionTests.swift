@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import MediaTypes
+import Testing
+@testable import MediaRemux
+
+/// Inputs the `intake` fuzzer (Tests/Fuzz/targets/IntakeFuzz.swift) found failing, replayed the
+/// way it feeds them. Their files are in Tests/Fuzz/regressions/.
+@Suite("Fuzzer findings in the MPEG-TS intake and the muxers")
+struct IntakeFuzzRegressionTests {
+    static func input(_ name: String) throws -> [UInt8] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try [UInt8](Data(contentsOf: root.appendingPathComponent("Tests/Fuzz/regressions/\(name)")))
+    }
+
+    /// The fuzzer's delivery for a control block of zeros (no drops, duplicates or timestamp
+    /// jumps): 1316-byte datagrams 40 ms apart.
+    static func replay(_ input: [UInt8]) throws -> (tracks: [[Track]], units: [AccessUnit]) {
+        #expect(input.prefix(8).allSatisfy { $0 == 0 }, "this replay knows only the all-zero control block")
+        let stream = Array(input.dropFirst(8))
+        let reader = TransportStreamReader(logger: Logger(label: "test"))
+        var tracks: [[Track]] = []
+        var units: [AccessUnit] = []
+        let emit = { (event: TransportStreamReader.Event) in
+            switch event {
+            case .tracks(let list): tracks.append(list)
+            case .accessUnit(let unit): units.append(unit)
+            }
+        }
+        var arrival: UInt64 = 1_000_000_000
+        var offset = 0
+        while offset < stream.count {
+            let end = min(stream.count, offset + 1316)
+            try stream[offset..<end].withUnsafeBytes { try reader.feed($0, arrival: arrival, emit: emit) }
+            offset = end
+            arrival += 40_000_000
+        }
+        reader.flush(arrival: arrival, emit: emit)
+        return (tracks, units)
+    }
+
+    /// A stream whose tracks were published without what fMP4 needs (found leaking under ASan:
+    /// FragmentedMP4Muxer.init threw after allocating its format context and packet, and a
+    /// partly initialized object runs no deinit). The muxer must refuse such tracks; run the
+    /// suite built with `--sanitize=address` to see that the refusal frees what it allocated.
+    @Test("tracks the MP4 muxer refuses: refused with a reason, repeatedly, nothing kept")
+    func refusedTracks() throws {
+        let (tracks, units) = try Self.replay(try Self.input("intake-mp4muxer-refused-tracks-leak"))
+        #expect(!tracks.isEmpty)
+        var refusals = 0
+        for list in tracks {
+            for _ in 0..<3 {
+                do {
+                    _ = try FragmentedMP4Muxer(tracks: list)
+                } catch {
+                    refusals += 1
+                    #expect(!error.message.isEmpty)
+                }
+            }
+            // The classic muxer takes the same tracks and the units that follow them.
+            if let muxer = try? TransportStreamMuxer(tracks: list) {
+                for unit in units where unit.track < list.count { try? muxer.write(unit) }
+                _ = try? muxer.finish()
+            }
+        }
+        #expect(refusals > 0, "the input no longer produces a track list the MP4 muxer refuses")
+    }
+}
