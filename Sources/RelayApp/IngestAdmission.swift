@@ -27,7 +27,9 @@ struct IngestAdmission: SRTAdmission {
 
     enum Verdict {
         case publish(PathName, passphrase: String?)
-        case read(PathName, passphrase: String?)
+        /// `viewer`: the organisation whose permission must last for the whole read (nil for the
+        /// admin and for lab paths).
+        case read(PathName, passphrase: String?, viewer: String?)
         case refuse(SRTRejectCode, String)
     }
 
@@ -71,13 +73,16 @@ struct IngestAdmission: SRTAdmission {
 
     /// SRT read (`m=request`, `read:<path>`): lab paths with open ingest need no key; registered
     /// sources need `u=` and that caller's read key, and the caller must be allowed to see the path.
+    ///
+    /// The rules come before liveness: a caller refused by them (1401, 1403) learns nothing about
+    /// whether a registered source is live; only one they let through is told 1404.
     private func evaluateRead(_ name: PathName, user: String?) -> Verdict {
-        guard paths.path(name) != nil else {
-            return .refuse(.notFound, "\(name) is not live")
-        }
         if name.kind == .lab {
+            guard paths.path(name) != nil else {
+                return .refuse(.notFound, "\(name) is not live")
+            }
             guard openIngest else { return .refuse(.forbidden, "lab paths exist only with open ingest") }
-            return .read(name, passphrase: nil)
+            return .read(name, passphrase: nil, viewer: nil)
         }
         guard let readers else { return .refuse(.forbidden, "reading registered sources over SRT is not configured") }
         guard let user, !user.isEmpty else {
@@ -89,14 +94,17 @@ struct IngestAdmission: SRTAdmission {
         guard user == "admin" || readers.canView(user, name.description) else {
             return .refuse(.forbidden, "\(user) may not see \(name)")
         }
-        return .read(name, passphrase: readers.readKey(user))
+        guard paths.path(name) != nil else {
+            return .refuse(.notFound, "\(name) is not live")
+        }
+        return .read(name, passphrase: readers.readKey(user), viewer: user == "admin" ? nil : user)
     }
 
     func admit(_ handshake: SRTHandshake) -> SRTAdmissionDecision {
         switch evaluate(handshake.streamID) {
         case .refuse(let code, let reason):
             return .reject(code, reason: reason)
-        case .read(_, let passphrase):
+        case .read(_, let passphrase, _):
             return .accept(passphrase: passphrase, role: .reader)
         case .publish(let name, let passphrase):
             // A registered source reconnecting replaces its own stale connection at once.
@@ -110,9 +118,17 @@ struct IngestAdmission: SRTAdmission {
     }
 
     func accepted(_ connection: SRTConnection) -> (any SRTConnectionHandler)? {
-        if case .read(let name, _) = evaluate(connection.streamID) {
+        if case .read(let name, _, let viewer) = evaluate(connection.streamID) {
             guard let path = paths.path(name) else { return nil }
-            let reader = SRTReaderSession(connection: connection, path: path, counters: counters, logger: logger)
+            // Permission is not checked once at the door: a session that closes, or removes the
+            // organisation, ends its SRT read as it ends its HLS access (checked per access unit).
+            var stillAllowed: (@Sendable () -> Bool)?
+            if let viewer, let readers {
+                let source = name.description
+                stillAllowed = { readers.canView(viewer, source) }
+            }
+            let reader = SRTReaderSession(connection: connection, path: path, counters: counters, logger: logger,
+                                          stillAllowed: stillAllowed)
             reader.start()
             return reader
         }

@@ -23,7 +23,13 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
 
     static let messageSize = 1316
 
-    init(connection: SRTConnection, path: LivePath, counters: IngestCounters, logger: Logger) {
+    /// Whether the reader may still see the path by the viewing rules (nil: always, the admin or a
+    /// lab path). Asked for every access unit: an in-memory look-up, the same HLS makes per request.
+    private let stillAllowed: (@Sendable () -> Bool)?
+
+    init(connection: SRTConnection, path: LivePath, counters: IngestCounters, logger: Logger,
+         stillAllowed: (@Sendable () -> Bool)? = nil) {
+        self.stillAllowed = stillAllowed
         self.connection = connection
         self.path = path
         self.counters = counters
@@ -56,6 +62,10 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
                 logger.warning("cannot mux this program for SRT readers", metadata: ["error": "\(error)"])
             }
         case .accessUnit(let unit):
+            if let stillAllowed, !stillAllowed() {
+                drop("the viewing rules no longer let this reader see \(path.name)", revoked: true)
+                return
+            }
             guard let muxer else { return }
             do {
                 try muxer.write(unit)
@@ -91,14 +101,19 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
         pending.removeFirst(offset)
     }
 
-    private func drop(_ reason: String) {
+    /// Closes the reader once; `revoked`: because it lost permission, not because it was slow.
+    private func drop(_ reason: String, revoked: Bool = false) {
         let first = dropped.withLock { dropped -> Bool in
             defer { dropped = true }
             return !dropped
         }
         guard first else { return }
         pending = []
-        counters.readersDropped.add(1, ordering: .relaxed)
+        if revoked {
+            counters.readersRevoked.add(1, ordering: .relaxed)
+        } else {
+            counters.readersDropped.add(1, ordering: .relaxed)
+        }
         logger.notice("SRT reader dropped", metadata: ["reason": "\(reason)"])
         connection.close(reason: reason)
     }
