@@ -57,6 +57,11 @@ def now():
     return time.monotonic()
 
 
+def log(message):
+    sys.stderr.write(f"[flap.py {time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
 # --- the gateway process -----------------------------------------------------------------------
 
 def proc_figures(pid):
@@ -260,6 +265,7 @@ class Watch:
                     self.fail("unfetchable", f"init {segment['map']} -> {status}")
             init = self.maps.get(segment["map"]) or b""
         status, data = http_get(f"{base}/{segment['uri']}")
+        self.run.last_fetch = now()
         self.run.tally.add(f"{self.kind}:segments_fetched")
         if status != 200 or not data:
             self.fail("unfetchable", f"msn {segment['msn']} {segment['uri']} -> {status}")
@@ -309,7 +315,7 @@ class Watch:
 
 
 class Decoder:
-    """Decodes a sample of segments with ffmpeg on two worker threads (niced)."""
+    """Decodes a sample of segments with ffmpeg on two worker threads."""
 
     def __init__(self, run, every, workers=2):
         self.run = run
@@ -347,10 +353,10 @@ class Decoder:
         with tempfile.NamedTemporaryFile(suffix=suffix, dir=self.run.scratch) as handle:
             handle.write(data)
             handle.flush()
-            probe = subprocess.run(["nice", "-n", "10", "ffprobe", "-v", "error", "-select_streams", "v:0",
+            probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0",
                                     "-show_entries", "stream=codec_name,width,height", "-of", "json", handle.name],
                                    capture_output=True, text=True, timeout=60)
-            decode = subprocess.run(["nice", "-n", "10", "ffmpeg", "-nostdin", "-v", "error", "-i", handle.name,
+            decode = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-i", handle.name,
                                      "-f", "null", "-"], capture_output=True, text=True, timeout=120)
         self.run.tally.add(f"{watch.kind}:segments_decoded")
         if decode.returncode != 0 or decode.stderr.strip():
@@ -393,6 +399,7 @@ class Run:
         self.finishing = threading.Event()
         self.done_paths = set()
         self.watch_logs = {}
+        self.last_fetch = now()
         self.scratch = options.scratch
         self.decoder = Decoder(self, options.decode_every)
         self.clips = {"h264-360p": options.clip_h264, "hevc-360p": options.clip_hevc, "h264-540p": options.clip_h264_540}
@@ -557,10 +564,16 @@ def settle(run, pid, timeout):
     little longer (libsrt closes sockets on its own garbage-collection thread)."""
     deadline = now() + timeout
     settled = False
+    log("settling: waiting until every path is forgotten and no SRT connection is open")
     while now() < deadline and not settled:
         values = metrics(run.base)
         settled = bool(values) and metric_sum(values, "fieldrelay_paths") == 0 \
             and values.get("fieldrelay_srt_connections_active", 1) == 0
+        time.sleep(1.0)
+    # The gateway keeps served segments in a shared buffer cache for up to 60 s (MediaBufferCache,
+    # swept every 10 s): measure once the last segment fetched has aged out of it, so both
+    # measurements see the same, empty, cache.
+    while now() < deadline and now() - run.last_fetch < run.options.cache_age + 10:
         time.sleep(1.0)
     time.sleep(run.options.settle_seconds)
     # Threads come and go in the runtime's pools: the fewest over five seconds is the figure.
@@ -572,6 +585,7 @@ def settle(run, pid, timeout):
     for key in ("threads", "fds"):
         values = [r[key] for r in readings if r[key] is not None]
         figures[key] = min(values) if values else None
+    log(f"settled: RSS {figures['rss_kb']} kB, {figures['fds']} files, {figures['threads']} threads")
     return figures, settled
 
 
@@ -583,8 +597,9 @@ def phase(run, name, paths, cycles_per_path, seed):
     watches = [Watch(run, path, "classic") for path in paths]
     watches += [Watch(run, path, "ll") for i, path in enumerate(paths) if i % options.ll_every == 0]
     stop = threading.Event()
-    groups = [watches[i::options.viewer_threads] for i in range(options.viewer_threads)]
-    viewers = [threading.Thread(target=follow, args=(group, stop, options.poll_interval), daemon=True) for group in groups]
+    # One thread per playlist: a reload the gateway holds (first segment not complete yet) must
+    # not delay the other playlists' reloads, or segments slide out of the window unseen.
+    viewers = [threading.Thread(target=follow, args=([watch], stop, options.poll_interval), daemon=True) for watch in watches]
     for viewer in viewers:
         viewer.start()
     cameras = []
@@ -607,6 +622,7 @@ def phase(run, name, paths, cycles_per_path, seed):
             break
     run.finishing.set()
     cycling = now() - started
+    log(f"{name}: cameras done after {cycling:.0f} s; waiting for every playlist to end")
     # The last cameras left cleanly: each playlist ends after the reconnect grace window.
     deadline = now() + options.grace + 20
     while now() < deadline and not all(w.ended_at is not None for w in watches):
@@ -616,6 +632,7 @@ def phase(run, name, paths, cycles_per_path, seed):
         viewer.join(timeout=30)
     for watch in watches:
         watch.finish()
+    log(f"{name}: playlists ended; {run.decoder.queue.unfinished_tasks} segments still to decode")
     return cycling
 
 
@@ -632,11 +649,11 @@ def main():
     parser.add_argument("--warmup-cycles", type=int, default=1, help="reconnects per path before the baseline")
     parser.add_argument("--ll-every", type=int, default=5, help="every Nth path's Low-Latency playlist is watched too")
     parser.add_argument("--decode-every", type=int, default=6)
-    parser.add_argument("--viewer-threads", type=int, default=12)
     parser.add_argument("--poll-interval", type=float, default=1.0)
-    parser.add_argument("--grace", type=float, default=15, help="the gateway's paths.reconnectGraceSeconds")
+    parser.add_argument("--grace", type=float, default=30, help="the gateway's paths.reconnectGraceSeconds")
     parser.add_argument("--settle-seconds", type=float, default=5)
-    parser.add_argument("--settle-timeout", type=float, default=120)
+    parser.add_argument("--settle-timeout", type=float, default=180)
+    parser.add_argument("--cache-age", type=float, default=60, help="the gateway's media buffer cache's maximum age")
     parser.add_argument("--phase-timeout", type=float, default=1800)
     parser.add_argument("--rss-growth-limit-mb", type=float, default=32)
     parser.add_argument("--thread-tolerance", type=int, default=1,

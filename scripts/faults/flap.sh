@@ -47,10 +47,10 @@ clip_h264="$(clip h264 640x360)"
 clip_hevc="$(clip hevc 640x360)"
 clip_h264_540="$(clip h264 960x540)"
 
-# A shorter reconnect grace than the default 30 s (every reconnect here comes back within 8 s) and
+# The default reconnect grace (30 s; every reconnect here comes back within 8 s) and
 # a short retention, so the paths end and are forgotten soon after the last camera: the resource
 # figures are taken then.
-grace=15
+grace=30
 cat >"$WORK/flap.yml" <<EOF
 log:
   level: info
