@@ -733,7 +733,7 @@ def main():
 
     measured = [r for i, r in run.publishers.items() if i >= first_measured]
     for record in measured:
-        if record["accepted"] and record["live_seconds"] >= 3.0 and not record["segments"]:
+        if record["accepted"] and record["live_seconds"] >= 6.0 and not record["segments"]:
             run.tally.add("publishers_without_segments", example=f"{record['path']} publisher {record['index']} "
                           f"({record['variant']}, {record['live_seconds']:.1f} s)")
     left_mid_segment = sum(1 for r in measured if r["segments"] and r["end"] != "final"
