@@ -5,8 +5,8 @@
 # The driver is flap.py (its docstring lists the kinds of cycle and every check).
 #
 # usage: scripts/faults/flap.sh [--short] [--paths N] [--cycles N] [--seed N]
-#   full:    1,000 cycles over 50 paths (about 5-10 minutes)
-#   --short: 50 cycles over 10 paths (CI, about 2 minutes)
+#   full:    1,000 cycles over 50 paths (about 10 minutes on a loaded 2-core machine)
+#   --short: 50 cycles over 10 paths (CI, about 3 minutes)
 # Environment: FIELDRELAY_BIN (use this binary), FAULTS_RESULTS (default artifacts/faults),
 # BENCH_KEEP=1 (keep the scratch directory with the gateway's log).
 # Output: a summary on stdout, artifacts/faults/flap.md and flap.json. Exit 1 on any failure.
