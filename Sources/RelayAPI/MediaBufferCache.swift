@@ -5,35 +5,86 @@ import Synchronization
 /// the path instance and sequence numbers, so the bytes behind a name never change and a cached
 /// buffer never goes stale; sharing one saves a copy of up to a megabyte per request, which is
 /// most of what a busy video wall costs beyond the socket writes.
+///
+/// Entries also expire by age: players ask for a segment while it is in the playlist, so an old
+/// entry only holds memory. Without expiry the cache kept the bytes of cameras long gone (a path
+/// that ended, or flapped a thousand times) up to `maximumBytes` for ever: the flapping-camera
+/// harness (scripts/faults/flap.sh) saw the gateway's RSS stay 250 MB up after every path had
+/// been forgotten. An expired entry that is asked for again is rebuilt from its packager, if the
+/// packager still has it.
 final class MediaBufferCache: Sendable {
+    private struct Entry {
+        var buffer: ByteBuffer
+        var added: ContinuousClock.Instant
+    }
+
     private struct State {
-        var buffers: [String: ByteBuffer] = [:]
-        var order: [String] = []
+        var buffers: [String: Entry] = [:]
+        var order: [String] = []   // insertion order: the oldest first
         var bytes = 0
     }
 
     private let state = Mutex(State())
     let maximumBytes: Int
+    let maximumAge: Duration
 
-    init(maximumBytes: Int = 256 * 1024 * 1024) {
+    /// - Parameter sweepEvery: how often expired entries are dropped when no request comes (nil:
+    ///   only on insertion and `evictExpired(now:)`, for tests).
+    init(maximumBytes: Int = 256 * 1024 * 1024, maximumAge: Duration = .seconds(60), sweepEvery: Duration? = .seconds(10)) {
         self.maximumBytes = maximumBytes
+        self.maximumAge = maximumAge
+        if let sweepEvery {
+            // Holds the cache weakly: the sweeper ends once its cache is gone.
+            Task { [weak self] in
+                while true {
+                    do { try await Task.sleep(for: sweepEvery) } catch { return }
+                    guard let self else { return }
+                    self.evictExpired(now: .now)
+                }
+            }
+        }
     }
 
     /// The cached buffer for `key`, or the one `make` builds (then kept, oldest evicted first).
-    func buffer(for key: String, make: () -> [UInt8]?) -> ByteBuffer? {
-        if let hit = state.withLock({ $0.buffers[key] }) { return hit }
+    func buffer(for key: String, now: ContinuousClock.Instant = .now, make: () -> [UInt8]?) -> ByteBuffer? {
+        if let hit = state.withLock({ $0.buffers[key]?.buffer }) { return hit }
         guard let bytes = make() else { return nil }
         let buffer = ByteBuffer(bytes: bytes)
         state.withLock { state in
             guard state.buffers[key] == nil else { return }
-            state.buffers[key] = buffer
+            state.buffers[key] = Entry(buffer: buffer, added: now)
             state.order.append(key)
             state.bytes += buffer.readableBytes
+            Self.evict(&state, olderThan: now - maximumAge)
             while state.bytes > maximumBytes, !state.order.isEmpty {
-                let oldest = state.order.removeFirst()
-                state.bytes -= state.buffers.removeValue(forKey: oldest)?.readableBytes ?? 0
+                Self.removeOldest(&state)
             }
         }
         return buffer
+    }
+
+    /// Drops the entries older than `maximumAge`.
+    func evictExpired(now: ContinuousClock.Instant) {
+        state.withLock { Self.evict(&$0, olderThan: now - maximumAge) }
+    }
+
+    var cachedBytes: Int { state.withLock { $0.bytes } }
+
+    private static func evict(_ state: inout State, olderThan limit: ContinuousClock.Instant) {
+        var expired = 0
+        for key in state.order {
+            if let entry = state.buffers[key] {
+                guard entry.added < limit else { break }
+                state.bytes -= entry.buffer.readableBytes
+                state.buffers[key] = nil
+            }
+            expired += 1
+        }
+        state.order.removeFirst(expired)
+    }
+
+    private static func removeOldest(_ state: inout State) {
+        let oldest = state.order.removeFirst()
+        state.bytes -= state.buffers.removeValue(forKey: oldest)?.buffer.readableBytes ?? 0
     }
 }
