@@ -63,9 +63,9 @@ alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/
 # stop_proc PID [SECONDS] : TERM, up to SECONDS (default 5) for it to go, then KILL; reaps it.
 stop_proc() {
   local pid="$1" limit=$((${2:-5} * 10)) waited=0
-  alive "$pid" && kill -TERM "$pid" 2>/dev/null
+  alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }
   while alive "$pid" && [ "$waited" -lt "$limit" ]; do sleep 0.1; waited=$((waited + 1)); done
-  alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  alive "$pid" && { kill -KILL "$pid" 2>/dev/null || true; }
   wait "$pid" 2>/dev/null || true
 }
 
@@ -178,9 +178,11 @@ latency_for() {
 SCENARIO_DIRS=()
 FAILED=()
 
-# run_scenario NAME KIND LOSS DELAY_MS JITTER_MS REORDER_PERCENT SECONDS STRICT
+# run_scenario NAME KIND LOSS DELAY_MS JITTER_MS REORDER_PERCENT SECONDS STRICT [CONTROL]
+# CONTROL 1: one more camera publishes straight to the gateway on its loopback (no loss, no delay),
+# held to the strict bar: the other rooms must not suffer from the lossy ones.
 run_scenario() {
-  local name="$1" kind="$2" loss="$3" delay="$4" jitter="$5" reorder="$6" secs="$7" strict="$8"
+  local name="$1" kind="$2" loss="$3" delay="$4" jitter="$5" reorder="$6" secs="$7" strict="$8" control="${9:-0}"
   local dir="$WORK/$name"
   mkdir -p "$dir/segments"
   chmod 755 "$dir"
@@ -218,6 +220,13 @@ run_scenario() {
     track "$!"
     sources+=("http://127.0.0.1:$HTTP_PORT/hls/lab/lossy-$i/ts.m3u8")
   done
+  if [ "$control" = 1 ]; then
+    "${IN_GW[@]}" python3 "$FAULTS_DIR/camera.py" --fieldrelay "$FIELDRELAY" --url "srt://127.0.0.1:$SRT_PORT" --file "$CLIP" \
+      --stream-id "lab/control-0" --latency "$latency" --duration "$((secs + 15))" --out "$dir/control-0" >"$dir/control-0.out" 2>&1 &
+    camera_pids+=($!)
+    track "$!"
+    sources+=("http://127.0.0.1:$HTTP_PORT/hls/lab/control-0/ts.m3u8")
+  fi
   "${IN_GW[@]}" python3 "$REPO/scripts/bench/viewer.py" --pts --duration "$secs" --interval 0.1 --save "$dir/segments" "${sources[@]}" \
     >"$dir/viewer.json" 2>"$dir/viewer.err" &
   local viewer_pid=$!
@@ -303,13 +312,13 @@ want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 total_started=$SECONDS
 if [ "$short" = 1 ]; then
   want loss-1 && run_scenario loss-1 loss 1 50 10 0 "$seconds" true
-  want loss-10 && run_scenario loss-10 loss 10 50 10 0 "$seconds" false
+  want loss-10 && run_scenario loss-10 loss 10 50 10 0 "$seconds" false 1
   want blackout && run_scenario blackout blackout 1 25 5 0 $((seconds + 6)) false
 else
   want loss-1 && run_scenario loss-1 loss 1 50 10 0 "$seconds" true
   want loss-5 && run_scenario loss-5 loss 5 50 10 0 "$seconds" true
-  want loss-10 && run_scenario loss-10 loss 10 50 10 0 "$seconds" false
-  want blackout && run_scenario blackout blackout 1 25 5 0 "$seconds" false
+  want loss-10 && run_scenario loss-10 loss 10 50 10 0 "$seconds" false 1
+  want blackout && run_scenario blackout blackout 1 25 5 0 "$seconds" false 1
   want delay-jitter-reorder && run_scenario delay-jitter-reorder loss 1 150 30 2 "$seconds" true
 fi
 

@@ -106,6 +106,8 @@ def delays(view, send_logs, exclude=None):
     samples = []
     for source in view["sources"]:
         path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
+        if path.startswith("lab/control"):
+            continue
         by_pts = {}
         for wall, pts in sends.get(path, []):
             by_pts.setdefault(pts, []).append(wall)
@@ -169,21 +171,22 @@ def scenario(directory):
             # A segment that was still being cut when the blackout began, or the first ones after it,
             # may hold the frames the blackout broke.
             when = seen.get(msn)
-            if not blackout or when is None or not (blackout[0] <= when <= blackout[1] + grace):
+            if path.startswith("lab/control") or not blackout or when is None or not (blackout[0] <= when <= blackout[1] + grace):
                 decode_outside_blackout += count
         after_blackout = None
         if blackout:
             after_blackout = sum(1 for when in seen.values() if when > blackout[1])
-        per_source.append({"path": path, "segments": source["segments"], "missing": source["missing"],
+        per_source.append({"path": path, "control": path.startswith("lab/control"), "segments": source["segments"], "missing": source["missing"],
                            "discontinuities": source["discontinuities"], "fetch_errors": source["fetch_errors"],
                            "ended": source["ended"], "decode_errors": errors, "segments_after_blackout": after_blackout,
                            "gateway": paths.get(path, {})})
 
+    lossy = [s for s in per_source if not s["control"]]
     sender = {key: sum(camera.get(key, 0) for camera in cameras.values())
               for key in ("packetsSent", "packetsLost", "packetsRetransmitted", "packetsDropped", "reconnects")}
     receiver = {}
     for key in ("received", "lost", "retransmitted", "dropped", "continuity_errors"):
-        values = [entry[key] for entry in paths.values() if entry[key] is not None]
+        values = [entry[key] for path, entry in paths.items() if entry[key] is not None and not path.startswith("lab/control")]
         receiver[key] = sum(values) if values else None
     delay_samples = delays(view, send_logs, (blackout[0], blackout[1] + grace) if blackout else None)
     # The blackout's rules run before the counting ones, so what they cut is added to both.
@@ -203,6 +206,11 @@ def scenario(directory):
         failures.append(f"the impairment relay failed {relay['send_errors']} sends (harness, not gateway)")
     for source in per_source:
         name = source["path"]
+        if source["control"]:
+            # The room on a clean link beside the lossy ones: held to the strict bar.
+            for key, what in (("discontinuities", "discontinuities"), ("decode_errors", "decode errors")):
+                if source[key]:
+                    failures.append(f"{name} (clean link): {source[key]} {what}")
         if source["segments"] < expected * 0.5:
             failures.append(f"{name}: only {source['segments']} segments in {setup['seconds']} s")
         if source["missing"]:
@@ -225,19 +233,26 @@ def scenario(directory):
         failures.append(f"cameras reconnected {sender['reconnects']} times")
     if up_total == 0:
         failures.append("no packets went through the lossy link (harness)")
+    outside = sum(v for k, v in counters.items() if k.startswith("guard-"))
+    if outside:
+        failures.append(f"{outside} packets were addressed outside the namespaces (dropped by the guard)")
 
     result = {
         "name": setup["name"], "kind": setup["kind"], "loss_percent": setup["loss_percent"], "delay_ms": setup["delay_ms"],
         "jitter_ms": setup["jitter_ms"], "reorder_percent": setup["reorder_percent"], "latency_ms": setup["latency_ms"],
         "rtt_ms": setup["rtt_ms"], "cameras": setup["cameras"], "seconds": setup["seconds"],
-        "segments": sum(s["segments"] for s in per_source), "missing": sum(s["missing"] for s in per_source),
-        "discontinuities": sum(s["discontinuities"] for s in per_source), "decode_errors": decode_total,
-        "decoded_segments": len(files), "decode_error_samples": samples_of_errors[:5],
+        # Totals are over the lossy rooms; a clean control room is judged on its own (per_source).
+        "segments": sum(s["segments"] for s in lossy), "missing": sum(s["missing"] for s in lossy),
+        "discontinuities": sum(s["discontinuities"] for s in lossy),
+        "decode_errors": sum(s["decode_errors"] for s in lossy),
+        "control": [{k: s[k] for k in ("path", "segments", "missing", "discontinuities", "decode_errors")}
+                    for s in per_source if s["control"]],
+        "decoded_segments": sum(s["segments"] for s in lossy), "decode_error_samples": samples_of_errors[:5],
         "sender": sender, "receiver": receiver, "per_source": per_source,
         "link": {"up_packets": up_total, "up_dropped": up_drop, "down_packets": down_total, "down_dropped": down_drop,
                  "up_loss_percent": 100 * up_drop / up_total if up_total else 0,
                  "down_loss_percent": 100 * down_drop / down_total if down_total else 0,
-                 "outside": sum(v for k, v in counters.items() if k.startswith("guard-"))},
+                 "outside": outside},
         "relay": relay, "gateway_log_levels": levels,
         "delay_ms": setup["delay_ms"], "delay_samples": len(delay_samples),
         "delay_p50_ms": percentile(delay_samples, 50), "delay_p99_ms": percentile(delay_samples, 99),
@@ -283,7 +298,9 @@ def table(out, header, directories):
             f"{r['latency_ms']} ms (RTT {r['rtt_ms']}) | {r['segments']} / {r['missing']} | {r['discontinuities']} | "
             f"{r['decode_errors']} of {r['decoded_segments']} segs | {r['sender']['packetsLost']} / {r['sender']['packetsRetransmitted']} / {r['sender']['packetsDropped']} | "
             f"{show(r['receiver']['lost'])} / {show(r['receiver']['dropped'])} | {r['sender']['reconnects']} | "
-            f"{fmt(r['delay_p50_ms'])} / {fmt(r['delay_p99_ms'])} ms | {'pass' if r['passed'] else 'FAIL: ' + '; '.join(r['failures'])} |")
+            f"{fmt(r['delay_p50_ms'])} / {fmt(r['delay_p99_ms'])} ms | {'pass' if r['passed'] else 'FAIL: ' + '; '.join(r['failures'])}"
+            + "".join(f"; clean room beside: {c['segments']} segments, {c['missing']} missing, {c['discontinuities']} discontinuities, "
+                      f"{c['decode_errors']} decode errors" for c in r.get("control", [])) + " |")
     per_room = ["", "Per room (receiver figures from the gateway's log at disconnect, summed over reconnects):", "",
                 "| scenario | room | segments | missing | discontinuities | decode errors | SRT received | lost | retransmitted | dropped | TS continuity errors |",
                 "|---|---|---|---|---|---|---|---|---|---|---|"]
