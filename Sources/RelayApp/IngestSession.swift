@@ -75,6 +75,16 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
         session.end()
         connections.remove(connection, for: session.pathName)
         counters.publishersConnected.subtract(1, ordering: .relaxed)
-        logger.info("publisher disconnected", metadata: ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"])
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"]
+        if let link = connection.statistics() {
+            // libsrt's receiver figures for the whole connection: lost (gaps seen), retransmitted
+            // (arrived again), dropped (too late for the latency window: lost for good).
+            metadata["srtReceived"] = "\(link.packetsReceived)"
+            metadata["srtLost"] = "\(link.packetsLost)"
+            metadata["srtRetransmitted"] = "\(link.packetsRetransmitted)"
+            metadata["srtDropped"] = "\(link.packetsDropped)"
+            metadata["rttMs"] = "\(Int(link.rttMilliseconds.rounded()))"
+        }
+        logger.info("publisher disconnected", metadata: metadata)
     }
 }

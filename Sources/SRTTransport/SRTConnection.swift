@@ -1,4 +1,5 @@
 import CSRT
+import Synchronization
 
 /// One accepted SRT connection. Its data goes to the handler the admission returned, on the receive
 /// loop that owns it; `close(reason:)` may be called from any thread.
@@ -7,6 +8,8 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
     public let streamID: String
     public let peer: String
     let loop: ReceiveLoop
+    /// The figures taken just before the socket was closed, so they can still be read afterwards.
+    private let lastStatistics = Mutex<SRTLinkStatistics?>(nil)
 
     init(id: Int32, streamID: String, peer: String, loop: ReceiveLoop) {
         self.id = id
@@ -38,8 +41,20 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
         return .closed(lastErrorText())
     }
 
-    /// The link figures from libsrt (thread-safe in libsrt). Nil once the socket is gone.
+    /// The link figures from libsrt (thread-safe in libsrt). Once the receive loop has closed the
+    /// socket, the figures it took just before closing; nil if the socket vanished without them.
     public func statistics() -> SRTLinkStatistics? {
+        liveStatistics() ?? lastStatistics.withLock { $0 }
+    }
+
+    /// Called by the owning loop right before `srt_close`.
+    func keepStatisticsBeforeClose() {
+        if let figures = liveStatistics() {
+            lastStatistics.withLock { $0 = figures }
+        }
+    }
+
+    private func liveStatistics() -> SRTLinkStatistics? {
         var perf = SRT_TRACEBSTATS()
         guard srt_bstats(id, &perf, 0) == 0 else { return nil }
         return SRTLinkStatistics(

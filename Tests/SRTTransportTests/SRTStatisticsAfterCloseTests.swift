@@ -54,12 +54,14 @@ struct SRTStatisticsAfterCloseTests {
         for _ in 0..<300 where handler.received.load(ordering: .relaxed) < 50 * 1316 {
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(handler.received.load(ordering: .relaxed) == 50 * 1316)
+        let receivedBytes = handler.received.load(ordering: .relaxed)
+        #expect(receivedBytes == 50 * 1316)
         handler.connection.close(reason: "test")
         for _ in 0..<300 where !handler.closedOnce.load(ordering: .relaxed) {
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(handler.closedOnce.load(ordering: .relaxed))
+        let closed = handler.closedOnce.load(ordering: .relaxed)
+        #expect(closed)
         let figures = try #require(handler.afterClose.withLock { $0 }, "no statistics after close")
         #expect(figures.packetsReceived >= 50)
         #expect(figures.packetsDropped == 0)
