@@ -203,7 +203,8 @@ run_scenario() {
     sleep 0.1; waited=$((waited + 1))
   done
 
-  "${IN_GW[@]}" python3 "$FAULTS_DIR/udp_impair.py" --listen "$GW_IP:$RELAY_PORT" --target "127.0.0.1:$SRT_PORT" \
+  # The relay is the link: it runs at a higher priority than everything else (the machine may be shared).
+  "${IN_GW[@]}" nice -n -10 python3 "$FAULTS_DIR/udp_impair.py" --listen "$GW_IP:$RELAY_PORT" --target "127.0.0.1:$SRT_PORT" \
     --delay-ms "$delay" --jitter-ms "$jitter" --reorder-percent "$reorder" --reorder-ms 20 --stats "$dir/relay.json" \
     >"$dir/relay.out" 2>&1 &
   local relay_pid=$!

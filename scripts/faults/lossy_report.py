@@ -202,6 +202,11 @@ def scenario(directory):
         failures.append("the gateway was not running at the end")
     if levels.get("error", 0) or levels.get("critical", 0):
         failures.append(f"gateway logged {levels.get('error', 0)} error and {levels.get('critical', 0)} critical lines")
+    late = relay.get("late_over_50ms", 0)
+    total_datagrams = relay.get("up_datagrams", 0) + relay.get("down_datagrams", 0)
+    if total_datagrams and late > total_datagrams / 1000:
+        failures.append(f"harness overloaded: the impairment relay sent {late} datagrams more than 50 ms late "
+                        f"(worst {relay.get('max_late_ms')} ms): the figures are not the link's")
     if relay.get("send_errors", 0):
         failures.append(f"the impairment relay failed {relay['send_errors']} sends (harness, not gateway)")
     for source in per_source:

@@ -67,7 +67,10 @@ class Relay:
         self.queue = []  # (release time, sequence, socket, payload, destination or None)
         self.sequence = 0
         self.counters = {"clients": 0, "up_datagrams": 0, "down_datagrams": 0, "up_bytes": 0, "down_bytes": 0,
-                         "reordered": 0, "relay_dropped": 0, "send_errors": 0, "max_queue": 0}
+                         "reordered": 0, "relay_dropped": 0, "send_errors": 0, "max_queue": 0,
+                         # Harness health: datagrams sent more than 50 ms after their release time (the
+                         # relay itself was starved of CPU), and the worst lateness.
+                         "late_over_50ms": 0, "max_late_ms": 0.0}
         self.stopping = False
 
     def socket(self, bind):
@@ -137,7 +140,12 @@ class Relay:
 
     def flush(self, now):
         while self.queue and self.queue[0][0] <= now:
-            _, _, sock, payload, destination = heapq.heappop(self.queue)
+            release, _, sock, payload, destination = heapq.heappop(self.queue)
+            late = now - release
+            if late > 0.05:
+                self.counters["late_over_50ms"] += 1
+            if late * 1000 > self.counters["max_late_ms"]:
+                self.counters["max_late_ms"] = round(late * 1000, 1)
             try:
                 if destination is None:
                     sock.send(payload)
