@@ -16,6 +16,9 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
     private let logger: Logger
     private var reportedContinuityErrors = 0
     private var failed = false
+    /// When the link figures were last read (MonotonicClock ns): once a second, so the figures logged
+    /// at disconnect exist even when libsrt has already let a broken link's socket go.
+    private var statisticsReadAt: UInt64 = 0
 
     init(connection: SRTConnection, session: PublisherSession, counters: IngestCounters, connections: ConnectionTable, logger: Logger) {
         self.connection = connection
@@ -32,8 +35,13 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
 
     func received(_ bytes: UnsafeRawBufferPointer) {
         guard !failed else { return }
+        let now = MonotonicClock.now()
+        if now &- statisticsReadAt >= 1_000_000_000 {
+            statisticsReadAt = now
+            _ = connection.statistics()
+        }
         do {
-            try reader.feed(bytes, arrival: MonotonicClock.now()) { event in deliver(event) }
+            try reader.feed(bytes, arrival: now) { event in deliver(event) }
         } catch {
             failed = true
             counters.garbageClosed.add(1, ordering: .relaxed)

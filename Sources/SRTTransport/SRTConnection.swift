@@ -8,7 +8,8 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
     public let streamID: String
     public let peer: String
     let loop: ReceiveLoop
-    /// The figures taken just before the socket was closed, so they can still be read afterwards.
+    /// The last figures read, so they can still be read once libsrt has let the socket go (a broken
+    /// link's socket may be gone before the loop closes it).
     private let lastStatistics = Mutex<SRTLinkStatistics?>(nil)
 
     init(id: Int32, streamID: String, peer: String, loop: ReceiveLoop) {
@@ -41,17 +42,19 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
         return .closed(lastErrorText())
     }
 
-    /// The link figures from libsrt (thread-safe in libsrt). Once the receive loop has closed the
-    /// socket, the figures it took just before closing; nil if the socket vanished without them.
+    /// The link figures from libsrt (thread-safe in libsrt). Once the socket is gone, the last
+    /// figures read (just before the loop closed it, or earlier); nil if none were ever read.
     public func statistics() -> SRTLinkStatistics? {
-        liveStatistics() ?? lastStatistics.withLock { $0 }
+        if let figures = liveStatistics() {
+            lastStatistics.withLock { $0 = figures }
+            return figures
+        }
+        return lastStatistics.withLock { $0 }
     }
 
     /// Called by the owning loop right before `srt_close`.
     func keepStatisticsBeforeClose() {
-        if let figures = liveStatistics() {
-            lastStatistics.withLock { $0 = figures }
-        }
+        _ = statistics()
     }
 
     private func liveStatistics() -> SRTLinkStatistics? {
