@@ -16,6 +16,9 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
     private let logger: Logger
     private var reportedContinuityErrors = 0
     private var failed = false
+    /// When the link figures were last read (MonotonicClock ns): once a second, so the figures logged
+    /// at disconnect exist even when libsrt has already let a broken link's socket go.
+    private var statisticsReadAt: UInt64 = 0
 
     init(connection: SRTConnection, session: PublisherSession, counters: IngestCounters, connections: ConnectionTable, logger: Logger) {
         self.connection = connection
@@ -32,8 +35,13 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
 
     func received(_ bytes: UnsafeRawBufferPointer) {
         guard !failed else { return }
+        let now = MonotonicClock.now()
+        if now &- statisticsReadAt >= 1_000_000_000 {
+            statisticsReadAt = now
+            _ = connection.statistics()
+        }
         do {
-            try reader.feed(bytes, arrival: MonotonicClock.now()) { event in deliver(event) }
+            try reader.feed(bytes, arrival: now) { event in deliver(event) }
         } catch {
             failed = true
             counters.garbageClosed.add(1, ordering: .relaxed)
@@ -75,6 +83,16 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
         session.end()
         connections.remove(connection, for: session.pathName)
         counters.publishersConnected.subtract(1, ordering: .relaxed)
-        logger.info("publisher disconnected", metadata: ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"])
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"]
+        if let link = connection.statistics() {
+            // libsrt's receiver figures for the whole connection: lost (gaps seen), retransmitted
+            // (arrived again), dropped (too late for the latency window: lost for good).
+            metadata["srtReceived"] = "\(link.packetsReceived)"
+            metadata["srtLost"] = "\(link.packetsLost)"
+            metadata["srtRetransmitted"] = "\(link.packetsRetransmitted)"
+            metadata["srtDropped"] = "\(link.packetsDropped)"
+            metadata["rttMs"] = "\(Int(link.rttMilliseconds.rounded()))"
+        }
+        logger.info("publisher disconnected", metadata: metadata)
     }
 }

@@ -193,6 +193,7 @@ final class ReceiveLoop: @unchecked Sendable {
     private func close(_ socket: Int32, reason: SRTCloseReason) {
         guard let entry = entries.removeValue(forKey: socket) else { return }
         srt_epoll_remove_usock(eid, socket)
+        entry.connection.keepStatisticsBeforeClose()
         srt_close(socket)
         counters.active.subtract(1, ordering: .relaxed)
         gapSockets.remove(socket)

@@ -1,4 +1,5 @@
 import CSRT
+import Synchronization
 
 /// One accepted SRT connection. Its data goes to the handler the admission returned, on the receive
 /// loop that owns it; `close(reason:)` may be called from any thread.
@@ -7,6 +8,9 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
     public let streamID: String
     public let peer: String
     let loop: ReceiveLoop
+    /// The last figures read, so they can still be read once libsrt has let the socket go (a broken
+    /// link's socket may be gone before the loop closes it).
+    private let lastStatistics = Mutex<SRTLinkStatistics?>(nil)
 
     init(id: Int32, streamID: String, peer: String, loop: ReceiveLoop) {
         self.id = id
@@ -38,8 +42,22 @@ public final class SRTConnection: Sendable, CustomStringConvertible {
         return .closed(lastErrorText())
     }
 
-    /// The link figures from libsrt (thread-safe in libsrt). Nil once the socket is gone.
+    /// The link figures from libsrt (thread-safe in libsrt). Once the socket is gone, the last
+    /// figures read (just before the loop closed it, or earlier); nil if none were ever read.
     public func statistics() -> SRTLinkStatistics? {
+        if let figures = liveStatistics() {
+            lastStatistics.withLock { $0 = figures }
+            return figures
+        }
+        return lastStatistics.withLock { $0 }
+    }
+
+    /// Called by the owning loop right before `srt_close`.
+    func keepStatisticsBeforeClose() {
+        _ = statistics()
+    }
+
+    private func liveStatistics() -> SRTLinkStatistics? {
         var perf = SRT_TRACEBSTATS()
         guard srt_bstats(id, &perf, 0) == 0 else { return nil }
         return SRTLinkStatistics(

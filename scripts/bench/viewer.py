@@ -2,7 +2,8 @@
 """A hall viewer for the benchmarks: polls HLS media playlists (HTTP URLs or files on disk) for a
 fixed time, fetches every new segment once, and reports continuity: media sequence numbers that
 were never seen, discontinuity tags, fetch failures. With --pts it also records, per segment, the
-wall-clock time it first appeared and the PTS of its first video PES (for latency.sh).
+wall-clock time it first appeared and the PTS of its first video PES (for latency.sh). With --save
+DIR every fetched segment is also written to DIR/<source index>-<media sequence>.ts (for decoding).
 
 Output: one JSON object on stdout."""
 import argparse
@@ -86,9 +87,11 @@ def first_video_pts(data):
 
 
 class Watch:
-    def __init__(self, source, want_pts):
+    def __init__(self, source, want_pts, save=None, index=0):
         self.source = source
         self.want_pts = want_pts
+        self.save = save
+        self.index = index
         self.seen = {}
         self.discontinuities = set()
         self.fetch_errors = 0
@@ -120,6 +123,9 @@ class Watch:
                 self.bytes += len(data)
                 if self.want_pts:
                     record["pts"] = first_video_pts(data)
+                if self.save:
+                    with open(f"{self.save}/{self.index}-{segment['msn']}.ts", "wb") as handle:
+                        handle.write(data)
             except (OSError, urllib.error.URLError):
                 self.fetch_errors += 1
                 record["failed"] = True
@@ -135,6 +141,7 @@ class Watch:
             "last_msn": numbers[-1] if numbers else None,
             "missing": missing,
             "discontinuities": len(self.discontinuities),
+            "discontinuity_msns": sorted(self.discontinuities),
             "fetch_errors": self.fetch_errors,
             "playlist_errors": self.playlist_errors,
             "bytes": self.bytes,
@@ -151,10 +158,11 @@ def main():
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between polls of one playlist")
     parser.add_argument("--pts", action="store_true", help="record first-seen time and first video PTS per segment")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--save", help="directory to write every fetched segment to")
     parser.add_argument("sources", nargs="+")
     options = parser.parse_args()
 
-    watches = [Watch(source, options.pts) for source in options.sources]
+    watches = [Watch(source, options.pts, options.save, index) for index, source in enumerate(options.sources)]
     deadline = time.time() + options.duration
     stop = threading.Event()
 
