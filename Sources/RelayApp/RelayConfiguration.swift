@@ -26,7 +26,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var peerIdleTimeoutMs: Int = 5000
         public var receiveLoops: Int = 2
         /// "tsbpd" or "on-arrival": how publishers' packets are handed over (SRTPublisherDelivery).
-        public var publisherDelivery: String = "on-arrival"
+        public var publisherDelivery: String = "tsbpd"
         public var receiveBatchMs: Int = 5
         public var maxConnections: Int = 4000
         public var openIngest: Bool = false

@@ -33,7 +33,7 @@ public struct SRTServerConfiguration: Sendable, Equatable {
 
     public init(host: String = "0.0.0.0", port: Int = 9000, latencyMilliseconds: Int = 1000,
                 peerIdleTimeoutMilliseconds: Int = 5000, receiveLoops: Int = 2, maxConnections: Int = 4000,
-                listenBacklog: Int = 256, publisherDelivery: SRTPublisherDelivery = .onArrival, receiveBatchMilliseconds: Int = 5) {
+                listenBacklog: Int = 256, publisherDelivery: SRTPublisherDelivery = .tsbpd, receiveBatchMilliseconds: Int = 5) {
         self.host = host
         self.port = port
         self.latencyMilliseconds = latencyMilliseconds

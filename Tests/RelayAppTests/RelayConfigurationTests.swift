@@ -22,7 +22,7 @@ struct RelayConfigurationTests {
         srt:
           port: 9500
           latencyMs: 1800
-          publisherDelivery: tsbpd
+          publisherDelivery: on-arrival
         hls:
           segmentTargetSeconds: 1.5
         http:
@@ -30,7 +30,7 @@ struct RelayConfigurationTests {
         """)
         #expect(configuration.srt.port == 9500)
         #expect(configuration.srt.latencyMs == 1800)
-        #expect(configuration.srt.publisherDelivery == "tsbpd")
+        #expect(configuration.srt.publisherDelivery == "on-arrival")
         #expect(configuration.srt.receiveBatchMs == 5)
         #expect(configuration.hls.segmentTargetSeconds == 1.5)
         #expect(configuration.http.corsAllowedOrigins == ["https://hall.example"])

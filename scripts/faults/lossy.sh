@@ -20,6 +20,7 @@
 # fails its bar, 77 when network namespaces cannot be made here (not root, no CAP_SYS_ADMIN).
 #
 # usage: scripts/faults/lossy.sh [--short] [--cameras N] [--seconds S] [--only NAME[,NAME...]]
+#                               [--delivery on-arrival|tsbpd]   (the gateway's srt.publisherDelivery)
 #   --short: 1 % and 10 % loss and a 5 s blackout, 2 cameras, 16-22 s each (under 3 minutes).
 #   full (default): 1 %, 5 %, 10 %, blackout and 150 ms delay + jitter + reordering, 4 cameras, 60 s each.
 # Environment: FIELDRELAY_BIN (the binary; default: the release build, built if needed), BENCH_KEEP=1.
@@ -27,13 +28,14 @@ source "$(dirname "$0")/../bench/common.sh"
 FAULTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RESULTS="${FAULTS_RESULTS:-$REPO/artifacts/faults}"
 
-short=0 cameras="" seconds="" only=""
+short=0 cameras="" seconds="" only="" delivery=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --short) short=1; shift ;;
     --cameras) cameras="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --delivery) delivery="$2"; shift 2 ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
 done
@@ -191,7 +193,7 @@ run_scenario() {
   latency="$(latency_for "$loss" "$rtt")"
   log "scenario $name: loss $loss % each way, one-way delay $delay ms ± $jitter ms, reorder $reorder %, RTT ~$rtt ms -> SRT latency $latency ms; $cameras cameras, $secs s; $(load_line)"
 
-  printf 'srt:\n  latencyMs: %s\nlog:\n  level: info\n' "$latency" >"$dir/gateway.yml"
+  printf 'srt:\n  latencyMs: %s\n%blog:\n  level: info\n' "$latency" "${delivery:+  publisherDelivery: $delivery\n}" >"$dir/gateway.yml"
   "${IN_GW[@]}" "$FIELDRELAY" serve --host 127.0.0.1 --srt-port "$SRT_PORT" --http-port "$HTTP_PORT" --data "$dir/data" --open-ingest \
     --config "$dir/gateway.yml" >"$dir/gateway.log" 2>&1 &
   local server_pid=$!
