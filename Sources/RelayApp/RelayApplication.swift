@@ -1,6 +1,7 @@
 import Foundation
 import HLSPackager
 import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 import NIOSSL
 import Logging
