@@ -1,10 +1,10 @@
 import Logging
 import Synchronization
 
-/// Keeps the log readable under a handshake flood: per reject code, the first few refusals of each
-/// window are logged in full, the rest only counted, and the count is logged when the next window
-/// opens. Every refusal is still counted in /metrics (`SRTServerCounters`).
-final class RefusalLog: Sendable {
+/// Keeps the log readable under a handshake flood: per key (a reject code, a libsrt log area), the
+/// first few lines of each window are logged in full, the rest only counted, and the count is logged
+/// when the next window opens. Every refusal is still counted in /metrics (`SRTServerCounters`).
+final class RefusalLog<Key: Hashable & Sendable>: Sendable {
     private struct Window {
         var start: ContinuousClock.Instant
         var logged = 0
@@ -13,7 +13,7 @@ final class RefusalLog: Sendable {
 
     let window: Duration
     let perWindow: Int
-    private let windows = Mutex<[SRTRejectCode: Window]>([:])
+    private let windows = Mutex<[Key: Window]>([:])
 
     init(window: Duration = .seconds(10), perWindow: Int = 5) {
         self.window = window
@@ -26,8 +26,9 @@ final class RefusalLog: Sendable {
         case suppress
     }
 
-    func decide(_ code: SRTRejectCode, now: ContinuousClock.Instant = .now) -> Decision {
+    func decide(_ code: Key, now: ContinuousClock.Instant = .now) -> Decision {
         windows.withLock { windows in
+            if windows[code] == nil, windows.count >= 1024 { windows.removeAll() }  // bounded whatever the keys
             var current = windows[code] ?? Window(start: now)
             var suppressedBefore = 0
             if now - current.start >= window {

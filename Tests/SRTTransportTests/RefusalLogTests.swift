@@ -5,7 +5,7 @@ import Testing
 struct RefusalLogTests {
     @Test("a flood of one code logs the first few, then says how many went unlogged")
     func flood() {
-        let log = RefusalLog(window: .seconds(10), perWindow: 3)
+        let log = RefusalLog<SRTRejectCode>(window: .seconds(10), perWindow: 3)
         let start = ContinuousClock.now
         var logged = 0
         for _ in 0..<1000 {

@@ -248,16 +248,24 @@ async def exchange(port, payload, read_limit=10):
         writer.close()
 
 
-async def huge_headers(port, count):
+async def huge_headers(port, count, seconds=6):
+    """Rounds of `count` requests with a 1 MB header field, for at least `seconds` (so the hall's
+    figures cover the attack)."""
     payload = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " + b"h" * (1024 * 1024) + b"\r\n\r\n"
-    results = await asyncio.gather(*(exchange(port, payload) for _ in range(count)))
-    return dict(requests=count, outcomes={k: results.count(k) for k in sorted(set(results))})
+    results = []
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        results += await asyncio.gather(*(exchange(port, payload) for _ in range(count)))
+    return dict(requests=len(results), outcomes={k: results.count(k) for k in sorted(set(results))})
 
 
-async def huge_bodies(port, claimed, streamed):
+async def huge_bodies(port, claimed, streamed, seconds=6):
     declared = (b"POST /api/v1/devices HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 b"Content-Length: 104857600\r\n\r\n" + b"{" * 65536)
-    results = await asyncio.gather(*(exchange(port, declared) for _ in range(claimed)))
+    results = []
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        results += await asyncio.gather(*(exchange(port, declared) for _ in range(claimed)))
     sent = []
 
     async def stream():
@@ -276,7 +284,7 @@ async def huge_bodies(port, claimed, streamed):
         sent.append(total)
         writer.close()
     await asyncio.gather(*(stream() for _ in range(streamed)))
-    return dict(declared_100MB=claimed, declared_outcomes={k: results.count(k) for k in sorted(set(results))},
+    return dict(declared_100MB=len(results), declared_outcomes={k: results.count(k) for k in sorted(set(results))},
                 streamed=streamed, streamed_bytes_before_cut_max=max(sent, default=0))
 
 
