@@ -69,7 +69,7 @@ struct RelayMetrics: Sendable {
                          help: "Connections accepted; admitted minus accepted failed inside libsrt (e.g. wrong passphrase).",
                          kind: .counter, value: Double(counters.accepted.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_handshakes_failed_total",
-                         help: "Handshakes admitted by the listen callback that never reached accept (wrong or missing passphrase; includes the few in progress).",
+                         help: "Handshake attempts admitted by the listen callback that never reached accept (wrong or missing passphrase; a slow-answered caller may retry; includes the few in progress).",
                          kind: .counter, value: Double(max(0, counters.admitted.load(ordering: .relaxed) - counters.accepted.load(ordering: .relaxed)))),
             MetricFamily(name: "fieldrelay_srt_connections_active", help: "SRT connections open now.", kind: .gauge,
                          value: Double(counters.active.load(ordering: .relaxed))),

@@ -13,10 +13,7 @@ public final class SRTServer: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let refusalLog = RefusalLog<SRTRejectCode>()
-    /// Peers admitted recently and not yet accepted: a caller whose handshake is slow to be answered
-    /// repeats its conclusion packet, and libsrt calls the listen callback again for each. Counting a
-    /// peer once keeps admitted − accepted equal to the handshakes that failed.
-    private let pendingAdmissions = Mutex<[String: ContinuousClock.Instant]>([:])
+
 
     private struct State {
         var listener: Int32?
@@ -151,18 +148,8 @@ public final class SRTServer: Sendable {
                     return reject(socket, .internalError, "cannot set passphrase: \(lastErrorText())", rawID, peerText)
                 }
             }
-            if firstAdmission(of: peerText) { counters.admitted.add(1, ordering: .relaxed) }
+            counters.admitted.add(1, ordering: .relaxed)
             return 0
-        }
-    }
-
-    private func firstAdmission(of peer: String) -> Bool {
-        let now = ContinuousClock.now
-        return pendingAdmissions.withLock { pending in
-            if let previous = pending[peer], now - previous < .seconds(10) { return false }
-            if pending.count >= 4096 { pending = pending.filter { now - $0.value < .seconds(10) } }
-            pending[peer] = now
-            return true
         }
     }
 
@@ -195,7 +182,6 @@ public final class SRTServer: Sendable {
         let peer = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Self.describe($0) }
         }
-        _ = pendingAdmissions.withLock { $0.removeValue(forKey: peer) }
         var idBuffer = [CChar](repeating: 0, count: StreamID.maximumLength + 1)
         var idLength = Int32(idBuffer.count)
         _ = srt_getsockflag(socket, SRTO_STREAMID, &idBuffer, &idLength)

@@ -428,6 +428,11 @@ def main():
             problems.append("huge headers: no 431 answer seen")
         if entry["name"] == "held LL-HLS requests" and result["outcomes"].get("200", 0) == 0:
             problems.append("held requests: none was answered 200 (the cap must leave room for held requests)")
+        if entry["name"] == "SRT wrong keys" and entry["counters"]["handshakes_failed"] < counts["wrong_keys"] * 0.9:
+            problems.append(f"wrong keys: handshakes_failed moved {entry['counters']['handshakes_failed']}, "
+                            f"fewer than the {counts['wrong_keys']} wrong-key callers")
+        if entry["name"] == "SRT bad stream ids" and sum(entry["counters"].values()) < counts["srt_bad"]:
+            problems.append(f"bad stream ids: rejections moved {sum(entry['counters'].values())}, fewer than {counts['srt_bad']}")
         if entry["name"].startswith("SRT") and entry["srt_refusal_log_lines"] > 200:
             problems.append(f"{entry['name']}: {entry['srt_refusal_log_lines']} refusal log lines (not throttled)")
     report = dict(mode="short" if args.short else "full", counts=counts, phases=phases,
