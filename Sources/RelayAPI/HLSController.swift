@@ -18,6 +18,7 @@ struct HLSController<Context: RequestContext>: Sendable {
     let firstSegmentWait: Duration
     let access: any MediaAccessPolicy
     let defaultLowLatency: Bool
+    let held: HeldRequests
     let cache = MediaBufferCache()
 
     func addRoutes(to router: Router<Context>) {
@@ -66,7 +67,7 @@ struct HLSController<Context: RequestContext>: Sendable {
     private func classicPlaylist(_ path: LivePath, suffix: String) async throws -> Response {
         let packager = packagers.classic(for: path)
         var playlist = packager.playlist()
-        if playlist == nil, await packager.waitForPlaylist(timeout: firstSegmentWait) {
+        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
             playlist = packager.playlist()
         }
         guard let playlist else {
@@ -91,7 +92,7 @@ struct HLSController<Context: RequestContext>: Sendable {
             throw APIError(.notFound, "no Low-Latency HLS for \(path.name): \(reason); use ts.m3u8")
         }
         var playlist = packager.playlist()
-        if playlist == nil, await packager.waitForPlaylist(timeout: firstSegmentWait) {
+        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
             playlist = packager.playlist()
         }
         guard var current = playlist else {
@@ -104,7 +105,7 @@ struct HLSController<Context: RequestContext>: Sendable {
                 throw APIError(.badRequest, "_HLS_msn=\(sequence) is too far ahead of the live edge (\(current.lastSequence))")
             }
             let limit = Duration.seconds(3 * current.targetDuration)
-            guard await packager.waitFor(sequence: sequence, part: query.part, timeout: limit) else {
+            guard try await held.hold({ await packager.waitFor(sequence: sequence, part: query.part, timeout: limit) }) else {
                 throw APIError(.serviceUnavailable, "_HLS_msn=\(sequence) not available after three target durations",
                                headers: [.retryAfter: "1"])
             }
@@ -125,7 +126,7 @@ struct HLSController<Context: RequestContext>: Sendable {
         // The part a preload hint named (or one just ahead of it): answer as soon as it is complete.
         if case .part(let sequence, let index) = resource, let playlist = packager.playlist(),
            sequence <= playlist.lastSequence + 1,
-           await packager.waitFor(sequence: sequence, part: index, timeout: .seconds(3 * playlist.targetDuration)),
+           try await held.hold({ await packager.waitFor(sequence: sequence, part: index, timeout: .seconds(3 * playlist.targetDuration)) }),
            let buffer = cache.buffer(for: key, make: { packager.data(for: resource) }) {
             return Self.media(buffer, type: "video/mp4")
         }

@@ -20,11 +20,18 @@ public enum RelayRouter {
         public var mediaAccess: (any MediaAccessPolicy)?
         /// What `index.m3u8` serves: Low-Latency HLS (default) or classic.
         public var defaultLowLatency: Bool
+        /// HLS requests held at once (blocking reloads and the like); beyond it, 503.
+        public var maxHeldRequests: Int
+        /// Where the edge's refusals are counted (the same counters the connection guard uses).
+        public var edgeCounters: HTTPEdgeCounters
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6),
                     tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000,
-                    mediaAccess: (any MediaAccessPolicy)? = nil, defaultLowLatency: Bool = true) {
+                    mediaAccess: (any MediaAccessPolicy)? = nil, defaultLowLatency: Bool = true,
+                    maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters()) {
             self.defaultLowLatency = defaultLowLatency
+            self.maxHeldRequests = maxHeldRequests
+            self.edgeCounters = edgeCounters
             self.corsAllowedOrigins = corsAllowedOrigins
             self.firstSegmentWait = firstSegmentWait
             self.tokens = tokens
@@ -39,9 +46,12 @@ public enum RelayRouter {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
+        router.add(middleware: RefusalCountingMiddleware(counters: configuration.edgeCounters))
         HLSController<BasicRequestContext>(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                                            access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens),
-                                           defaultLowLatency: configuration.defaultLowLatency).addRoutes(to: router)
+                                           defaultLowLatency: configuration.defaultLowLatency,
+                                           held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters))
+            .addRoutes(to: router)
         if let registry { RegistryController<BasicRequestContext>(registry: registry, configuration: configuration).addRoutes(to: router) }
         ReportingController<BasicRequestContext>.register(on: router, access: configuration.mediaAccess)
         router.get("/metrics") { _, _ in

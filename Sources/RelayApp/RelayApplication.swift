@@ -1,6 +1,7 @@
 import Foundation
 import HLSPackager
 import Hummingbird
+import HummingbirdCore
 import HummingbirdHTTP2
 import NIOSSL
 import Logging
@@ -91,7 +92,8 @@ extension RelayApplication {
             throw RelayAppError(.startup, "cannot create data directory \(configuration.dataDirectory): \(error.localizedDescription)")
         }
         FFmpegLog.bridge(to: logger("remux"))
-        OpenFileLimit.raise(toServe: configuration.srt.maxConnections, logger: appLogger)
+        OpenFileLimit.raise(srtConnections: configuration.srt.maxConnections, httpConnections: configuration.http.maxConnections,
+                            logger: appLogger)
 
         // The registry: seeded with the Tongren demo on the first start on an empty data directory.
         let dataURL = URL(fileURLWithPath: configuration.dataDirectory)
@@ -172,19 +174,22 @@ extension RelayApplication {
             throw RelayAppError(.startup, error.message)
         }
 
-        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics)
+        let edge = HTTPEdge(limits: configuration.http.edgeLimits)
+        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
             tokens: AccessTokens(admin: admin.token), publicHost: configuration.srt.publicHost,
             srtPort: srt.boundPort ?? configuration.srt.port, mediaAccess: reporting.mediaAccess,
-            defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency")) {
+            defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
+            maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters)) {
             metrics.families()
         }
         let httpPortBox = PortBox()
         let httpLogger = logger("api")
         let http = Application(
             router: router,
+            server: .http1(configuration: Self.http1Configuration(configuration.http, edge: edge)),
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "FieldRelay"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port
@@ -194,7 +199,7 @@ extension RelayApplication {
             logger: httpLogger)
         var services: [any Service] = []
         if configuration.http.tls.enabled {
-            services.append(try Self.httpsServer(configuration, router: router, portBox: httpPortBox, logger: httpLogger))
+            services.append(try Self.httpsServer(configuration, router: router, edge: edge, portBox: httpPortBox, logger: httpLogger))
         }
         services += [
             SRTIngestService(server: srt),
@@ -217,7 +222,14 @@ final class PortBox: Sendable {
 
 extension RelayApplication {
     /// HTTPS with HTTP/2 (ALPN h2, falling back to HTTP/1.1) on its own port, same routes.
-    static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, portBox: PortBox,
+    /// HTTP/1: the edge guard in every connection, NIO's decoder limited to `maxHeaderBytes`.
+    static func http1Configuration(_ http: RelayConfiguration.HTTP, edge: HTTPEdge) -> HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(
+            additionalChannelHandlers: edge.connectionHandlers(),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: http.maxHeaderBytes, maxHeaderListSize: http.maxHeaderBytes))
+    }
+
+    static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, edge: HTTPEdge, portBox: PortBox,
                             logger: Logger) throws -> some Service {
         let tls = configuration.http.tls
         let tlsConfiguration: TLSConfiguration
@@ -230,7 +242,14 @@ extension RelayApplication {
         }
         return Application(
             router: router,
-            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration),
+            // Over TLS the edge guard runs per request (an HTTP/2 stream); HTTP/2's idle timeout closes
+            // connections without streams. Connections here are not counted against http.maxConnections.
+            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(
+                idleTimeout: .milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000)),
+                streamConfiguration: HTTP1Channel.Configuration(
+                    additionalChannelHandlers: edge.requestHandlers(),
+                    httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.http.maxHeaderBytes,
+                                                    maxHeaderListSize: configuration.http.maxHeaderBytes)))),
             configuration: .init(address: .hostname(configuration.http.host, port: tls.port), serverName: "FieldRelay"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port

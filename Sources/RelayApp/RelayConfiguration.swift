@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RelayAPI
 
 /// Everything FieldRelay can be told, mirrored key for key by `configs/fieldrelay.yml` (which
 /// documents each key with its default). Every key is optional; unknown keys are refused by name,
@@ -38,6 +39,18 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var port: Int = 8080
         public var corsAllowedOrigins: [String] = ["*"]
         public var firstSegmentWaitSeconds: Double = 6
+        /// Connections open at once; at the limit the longest-idle one makes room, else refused.
+        public var maxConnections: Int = 10_000
+        /// No request in progress for this long (idle keep-alive, or a head dribbled byte by byte): closed.
+        public var idleTimeoutSeconds: Double = 30
+        /// A request body not complete this long after its head: closed.
+        public var bodyTimeoutSeconds: Double = 30
+        /// Request line plus header fields; beyond it, 431.
+        public var maxHeaderBytes: Int = 32 * 1024
+        /// Request body; a declared larger one is answered 413, a streamed one cut off.
+        public var maxBodyBytes: Int = 1024 * 1024
+        /// HLS requests held at once (blocking playlist reloads, preload hints); beyond it, 503.
+        public var maxHeldRequests: Int = 10_000
         public var tls = TLS()
     }
 
@@ -67,4 +80,13 @@ public struct RelayConfiguration: Sendable, Equatable {
     }
 
     public var logLevel: Logger.Level { Logger.Level(rawValue: log.level) ?? .info }
+}
+
+extension RelayConfiguration.HTTP {
+    /// The limits the HTTP edge enforces, from these keys.
+    public var edgeLimits: HTTPEdgeLimits {
+        HTTPEdgeLimits(maxConnections: maxConnections, idleTimeout: .milliseconds(Int64(idleTimeoutSeconds * 1000)),
+                       bodyTimeout: .milliseconds(Int64(bodyTimeoutSeconds * 1000)), maxHeaderBytes: maxHeaderBytes,
+                       maxBodyBytes: maxBodyBytes)
+    }
 }

@@ -10,6 +10,7 @@ struct RelayMetrics: Sendable {
     let srt: SRTServer
     let ingest: IngestCounters
     let hls: HLSMetrics
+    let edge: HTTPEdgeCounters
 
     func families() -> [MetricFamily] {
         let all = paths.allPaths()
@@ -70,6 +71,9 @@ struct RelayMetrics: Sendable {
             MetricFamily(name: "fieldrelay_srt_connections_accepted_total",
                          help: "Connections accepted; admitted minus accepted failed inside libsrt (e.g. wrong passphrase).",
                          kind: .counter, value: Double(counters.accepted.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_srt_handshakes_failed_total",
+                         help: "Handshake attempts admitted by the listen callback that never reached accept (wrong or missing passphrase; a slow-answered caller may retry; includes the few in progress).",
+                         kind: .counter, value: Double(max(0, counters.admitted.load(ordering: .relaxed) - counters.accepted.load(ordering: .relaxed)))),
             MetricFamily(name: "fieldrelay_srt_connections_active", help: "SRT connections open now.", kind: .gauge,
                          value: Double(counters.active.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_packets_reordered_total",
@@ -83,6 +87,6 @@ struct RelayMetrics: Sendable {
                          kind: .counter, value: Double(counters.packetsLate.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_rejections_total", help: "Handshakes refused, by SRT access-control code.", kind: .counter,
                          samples: rejections.map { .init(labels: [("code", "\($0.key.rawValue)")], value: Double($0.value)) }),
-        ]
+        ] + edge.families()
     }
 }

@@ -9,6 +9,8 @@ enum SRTLibrary {
 
     final class LoggerBox: Sendable {
         let logger: Logger
+        /// A flood of wrong keys makes libsrt log one error per handshake: a few per area and window.
+        let throttle = RefusalLog<String>()
         init(_ logger: Logger) { self.logger = logger }
     }
 
@@ -27,7 +29,10 @@ enum SRTLibrary {
                     guard let opaque, let message else { return }
                     let box = Unmanaged<LoggerBox>.fromOpaque(opaque).takeUnretainedValue()
                     let area = area.map { String(cString: $0) } ?? "srt"
-                    box.logger.warning("\(String(cString: message))", metadata: ["area": "\(area)", "level": "\(level)"])
+                    guard case .log(let unlogged) = box.throttle.decide(area) else { return }
+                    var metadata: Logger.Metadata = ["area": "\(area)", "level": "\(level)"]
+                    if unlogged > 0 { metadata["unloggedBefore"] = "\(unlogged)" }
+                    box.logger.warning("\(String(cString: message))", metadata: metadata)
                 }
             }
             count += 1

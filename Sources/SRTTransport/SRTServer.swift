@@ -12,6 +12,8 @@ public final class SRTServer: Sendable {
     private let admission: any SRTAdmission
     private let logger: Logger
     private let state = Mutex(State())
+    private let refusalLog = RefusalLog<SRTRejectCode>()
+
 
     private struct State {
         var listener: Int32?
@@ -164,9 +166,13 @@ public final class SRTServer: Sendable {
     private func reject(_ socket: SRTSOCKET, _ code: SRTRejectCode, _ reason: String, _ streamID: String, _ peer: String) -> Int32 {
         srt_setrejectreason(socket, code.rawValue)
         counters.countRejection(code)
-        logger.notice("SRT connection refused", metadata: [
+        // A flood of bad stream ids must not drown the log: a few lines per code and window.
+        guard case .log(let suppressed) = refusalLog.decide(code) else { return -1 }
+        var metadata: Logger.Metadata = [
             "code": "\(code)", "reason": "\(reason)", "peer": "\(peer)", "streamid": "\(Self.printable(streamID))",
-        ])
+        ]
+        if suppressed > 0 { metadata["unloggedBefore"] = "\(suppressed)" }
+        logger.notice("SRT connection refused", metadata: metadata)
         return -1
     }
 

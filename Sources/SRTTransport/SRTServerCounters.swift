@@ -2,7 +2,10 @@ import Synchronization
 
 /// Totals since start, read by /metrics. Atomics: written from libsrt's and the loops' threads.
 public final class SRTServerCounters: Sendable {
-    /// Handshakes the listen callback let through.
+    /// Handshakes the listen callback let through. A caller whose rejection is slow to reach it
+    /// repeats its conclusion packet and libsrt calls the callback again (no peer state is kept for a
+    /// failed handshake; callers multiplexed on one UDP port cannot be told apart by address), so
+    /// under load one wrong-key caller may count twice.
     public let admitted = Atomic<Int>(0)
     /// Connections that reached `srt_accept`. admitted − accepted counts handshakes that failed inside
     /// libsrt after the callback (a wrong passphrase fails there, unseen by the listener).

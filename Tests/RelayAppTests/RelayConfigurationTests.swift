@@ -53,6 +53,13 @@ struct RelayConfigurationTests {
         ("srt:\n  receiveBatchMs: 100", "srt.receiveBatchMs"),
         ("- just\n- a list", "top level must be a mapping"),
         ("srt: [unclosed", "not valid YAML"),
+        ("http:\n  maxConnections: 0", "http.maxConnections"),
+        ("http:\n  idleTimeoutSeconds: 0.5", "http.idleTimeoutSeconds"),
+        ("http:\n  bodyTimeoutSeconds: 7200", "http.bodyTimeoutSeconds"),
+        ("http:\n  maxHeaderBytes: 100", "http.maxHeaderBytes"),
+        ("http:\n  maxBodyBytes: 1000", "http.maxBodyBytes"),
+        ("http:\n  maxHeldRequests: 0", "http.maxHeldRequests"),
+        ("http:\n  maxHeldRequest: 5", "unknown key http.maxHeldRequest"),
     ])
     func refusals(yaml: String, expected: String) {
         do {
@@ -62,6 +69,26 @@ struct RelayConfigurationTests {
             #expect(error.code == .configuration)
             #expect(error.message.contains(expected), "\(error.message)")
         }
+    }
+
+    @Test("the HTTP edge limits are read and handed to the edge guard")
+    func edgeLimits() throws {
+        let configuration = try RelayConfiguration.parse(yaml: """
+        http:
+          maxConnections: 500
+          idleTimeoutSeconds: 2.5
+          bodyTimeoutSeconds: 4
+          maxHeaderBytes: 8192
+          maxBodyBytes: 131072
+          maxHeldRequests: 300
+        """)
+        let limits = configuration.http.edgeLimits
+        #expect(limits.maxConnections == 500)
+        #expect(limits.idleTimeout == .milliseconds(2500))
+        #expect(limits.bodyTimeout == .seconds(4))
+        #expect(limits.maxHeaderBytes == 8192)
+        #expect(limits.maxBodyBytes == 131_072)
+        #expect(configuration.http.maxHeldRequests == 300)
     }
 
     @Test("a missing file is a clear error")
