@@ -19,11 +19,11 @@
 # usage: scripts/bench/latency.sh [--streams 4] [--duration 60] [--kbps 3000] [--size 1280x720]
 #                                 [--gop 2] [--latency 200] [--interval 0.05] [--hold 2000]
 #                                 [--delivery on-arrival|tsbpd] [--smoke]
-# --delivery sets the gateway's srt.publisherDelivery (default: the gateway's default, on-arrival);
+# --delivery sets the gateway's srt.publisherDelivery (default tsbpd, the gateway's default);
 # with tsbpd every packet reaches the remuxer exactly the SRT latency after it was sent.
 source "$(dirname "$0")/common.sh"
 
-streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 hold=2000 smoke=0 clip_seconds=30 delivery=on-arrival
+streams=4 duration=60 kbps=3000 size=1280x720 gop=2 latency=200 interval=0.05 hold=2000 smoke=0 clip_seconds=30 delivery=tsbpd
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
