@@ -531,7 +531,6 @@ class Harness:
     def run_round(self):
         self.stop.clear()
         self.harness_errors = []
-        self.model.round_acked = 0
         loadgen = subprocess.Popen(
             [self.args.bin, "loadgen", "--url", f"srt://127.0.0.1:{self.gateway.srt_port}", "--file", self.args.clip,
              "--streams", str(self.args.publishers), "--data", self.data, "--first-index", str(self.rng.randint(0, 2000)),
@@ -595,6 +594,8 @@ class Harness:
         if self.harness_errors:
             raise RuntimeError("; ".join(self.harness_errors))
 
+        if self.args.tamper and self.round == 1:
+            self.tamper()
         self.check_crashed_directory()
         started = time.monotonic()
         self.gateway.start()
@@ -602,10 +603,29 @@ class Harness:
             self.violation(f"the gateway did not come back within {self.args.restart_timeout} s:\n{self.gateway.log_tail()}")
             raise SystemExit(1)
         self.figures["restart_seconds"].append(time.monotonic() - started)
+        acked = self.model.round_acked
         self.check_after_restart(import_running)
-        log(f"round {self.round}: kill after {self.model.round_acked} acknowledged actions"
+        log(f"round {self.round}: kill after {acked} acknowledged actions"
             + (" (during an import" + (", CLI killed too)" if kill_cli else ")") if import_running else "")
             + f"; restart {self.figures['restart_seconds'][-1]:.2f} s; violations so far {len(self.violations)}")
+
+    def tamper(self):
+        """Negative control (--tamper): removes what a lost write would, so the checks must fail."""
+        with self.model.lock:
+            device = next(d for d, w in self.model.devices.items() if w["state"] is not None and not w["pending"])
+            batch = next((b for b, i in self.model.batches.items() if i["acked_version"]), None)
+        statements = [f"DELETE FROM srtKey WHERE sourcePath = 'cam/{device}'; DELETE FROM device WHERE id = '{device}';"]
+        if batch is not None:
+            township = self.model.batches[batch]["townships"][0][0]
+            statements.append(f"DELETE FROM srtKey WHERE sourcePath = 'room/{township}001'; DELETE FROM room WHERE code = '{township}001';")
+        with self.model.lock:
+            session = next(iter(self.model.sessions), None)
+        targets = [("registry.sqlite", sql) for sql in statements]
+        if session:
+            targets.append(("reporting.sqlite", f"DELETE FROM jointSession WHERE id = '{session}';"))
+        for db, sql in targets:
+            r = subprocess.run(["sqlite3", os.path.join(self.data, db), sql], capture_output=True, text=True)
+            log(f"tamper: {sql} -> {r.returncode} {r.stderr.strip()}")
 
     # ---------------------------------------------------------------- checks
 
@@ -783,6 +803,7 @@ class Harness:
                     m.batches[batch]["acked_version"] = version
         if len(self.violations) == violations_before:
             self.figures["verified_actions"] += m.round_acked
+        m.round_acked = 0
         self.audit_verify("after the restart, server running")
 
     # ---------------------------------------------------------------- first start
@@ -909,6 +930,7 @@ def main():
     parser.add_argument("--villages", type=int, default=250, help="village rows per township of an import batch")
     parser.add_argument("--max-delay", type=float, default=5.0)
     parser.add_argument("--import-kill-share", type=float, default=0.35)
+    parser.add_argument("--tamper", action="store_true", help="negative control: delete acknowledged rows after round 1")
     parser.add_argument("--restart-timeout", type=float, default=60)
     args = parser.parse_args()
     if args.seed is None:
