@@ -44,6 +44,27 @@ import threading
 import time
 import http.client
 
+# Every process this harness starts, so that an exit for any reason (SIGTERM from a timeout
+# included) leaves none behind.
+CHILDREN = []
+
+
+def spawn(argv, **kwargs):
+    proc = subprocess.Popen(argv, **kwargs)
+    CHILDREN.append(proc)
+    return proc
+
+
+def stop_children():
+    for proc in CHILDREN:
+        if proc.poll() is None:
+            try:
+                proc.kill()
+                proc.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+
+
 COUNTIES = ["520602", "520603", "520621", "520622", "520623", "520624", "520625", "520626", "520627", "520628"]
 CITY = "520600"
 
@@ -85,7 +106,7 @@ class Gateway:
         logf = open(self.log_path, "ab")
         logf.write(f"\n===== start {self.starts} =====\n".encode())
         logf.flush()
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [self.binary, "serve", "--data", self.data, "--host", "127.0.0.1",
              "--http-port", str(self.http_port), "--srt-port", str(self.srt_port)],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
@@ -299,7 +320,7 @@ class Harness:
         path = self.batch_csv(batch, version)
         with self.model.lock:
             self.model.batches[batch]["possible"].add(version)
-        proc = subprocess.Popen([self.args.bin, "rooms", "import", "--data", self.data, "--json", path],
+        proc = spawn([self.args.bin, "rooms", "import", "--data", self.data, "--json", path],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return proc, batch, version, time.monotonic()
 
@@ -531,16 +552,16 @@ class Harness:
     def run_round(self):
         self.stop.clear()
         self.harness_errors = []
-        loadgen = subprocess.Popen(
+        loadgen = spawn(
             [self.args.bin, "loadgen", "--url", f"srt://127.0.0.1:{self.gateway.srt_port}", "--file", self.args.clip,
              "--streams", str(self.args.publishers), "--data", self.data, "--first-index", str(self.rng.randint(0, 2000)),
              "--seconds", "120", "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        workers = [threading.Thread(target=self.run_worker, args=("device-api", self.device_worker_api)),
-                   threading.Thread(target=self.run_worker, args=("device-cli", self.device_worker_cli)),
-                   threading.Thread(target=self.run_worker, args=("tokens", self.token_worker))]
+        workers = [threading.Thread(target=self.run_worker, args=("device-api", self.device_worker_api), daemon=True),
+                   threading.Thread(target=self.run_worker, args=("device-cli", self.device_worker_cli), daemon=True),
+                   threading.Thread(target=self.run_worker, args=("tokens", self.token_worker), daemon=True)]
         for i in range(len(self.stories)):
-            workers.append(threading.Thread(target=self.run_worker, args=(f"story-{i}", lambda i=i: self.story_worker(i))))
+            workers.append(threading.Thread(target=self.run_worker, args=(f"story-{i}", lambda i=i: self.story_worker(i)), daemon=True))
         for w in workers:
             w.start()
 
@@ -703,10 +724,15 @@ class Harness:
                 continue
             if not want["pending"] and prov["passphrase"] != want["passphrase"]:
                 self.violation(f"device {device}: the key in force is not the last acknowledged one")
+        # Resolve the actions that were in flight: what the restarted gateway shows is the state
+        # from now on (the revocation or rotation happened or it did not; either is allowed).
         with m.lock:
-            for device in m.devices.values():
-                if device["pending"] and device["state"] is not None:
-                    device["pending"] = False   # resolved: the read-back is the state from now on
+            resolve = [d for d, w in m.devices.items() if w["pending"] and w["state"] is not None and d in present]
+        for device in resolve:
+            status, prov = self.api.call("GET", f"/api/v1/devices/{device}/provisioning", self.admin)
+            with m.lock:
+                m.devices[device].update(state=present[device]["state"], pending=False,
+                                         passphrase=prov["passphrase"] if status == 200 else None)
         # Tokens: every acknowledged one still authenticates.
         with m.lock:
             tokens = list(m.tokens)
@@ -935,6 +961,7 @@ def main():
     args = parser.parse_args()
     if args.seed is None:
         args.seed = random.randrange(1 << 30)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     h = Harness(args)
     journal_path = os.path.join(args.out, "crash-journal.jsonl")
     os.makedirs(args.out, exist_ok=True)
@@ -956,7 +983,7 @@ def main():
         h.violations.append(f"harness error (not a gateway verdict): {error!r}")
         code = 2
     finally:
-        h.gateway.kill9()
+        stop_children()
         h.report(time.monotonic() - started)
     if code == 0 and h.violations:
         code = 1
