@@ -98,7 +98,13 @@ extension RelayApplication {
         // The registry: seeded with the Tongren demo on the first start on an empty data directory.
         let dataURL = URL(fileURLWithPath: configuration.dataDirectory)
         let registryLogger = logger("registry")
+        // A first start is one that has not finished. `Registry.open` creates the database file
+        // before the seed transaction commits, and the admin token is written only after the seed;
+        // so a first start killed while seeding (the file there, the registry empty) is still a
+        // first start, and seeds on the next. `seedDemo` changes nothing in a registry that holds
+        // anything (one imported with the CLI before the first start, say).
         let firstStart = !FileManager.default.fileExists(atPath: dataURL.appendingPathComponent(Registry.databaseFileName).path)
+            || !FileManager.default.fileExists(atPath: dataURL.appendingPathComponent(AdminToken.fileName).path)
         let registry: Registry
         do {
             registry = try Registry.open(directory: dataURL)

@@ -27,26 +27,46 @@ public enum AdminToken {
             return (token, url, false)
         }
         let token = KeyGenerator.passphrase(length: length)
-        // O_EXCL: if another process created the file between our read and now, we must not
-        // overwrite the token it already printed; read theirs instead. The mode is given to open(2)
-        // so the secret is never readable by others, not even for a moment.
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd < 0 {
+        let temporary = try writeTemporary(for: url, bytes: Array((token + "\n").utf8))
+        defer { unlink(temporary) }
+        // Published with link(2): atomic, and refused with EEXIST if another process created the
+        // file between our read and now — then we must not overwrite the token it already printed;
+        // read theirs instead. Creating the final name with O_EXCL and writing into it would leave
+        // an empty file if the process were killed in between, and an empty file is refused below,
+        // so the gateway would not start again by itself.
+        guard link(temporary, url.path) == 0 else {
             let err = errno
             if err == EEXIST, let token = try read(url) { return (token, url, false) }
             throw RegistryError(.storage, "cannot create \(url.path): \(String(cString: strerror(err)))")
         }
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
+        }
+        return (token, url, true)
+    }
+
+    /// The token in a synced temporary file beside `url` (`<name>.tmp-<pid>-<random>`), created
+    /// with mode 0600 given to open(2), so the secret is never readable by others, not even for a
+    /// moment. A crash after this leaves only that file, never a partial `url`.
+    static func writeTemporary(for url: URL, bytes: [UInt8]) throws -> String {
+        let temporary = url.path + ".tmp-\(getpid())-\(UInt32.random(in: .min ... .max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let err = errno
+            throw RegistryError(.storage, "cannot create \(temporary): \(String(cString: strerror(err)))")
+        }
         defer { close(fd) }
         // umask cannot widen the mode, but an inherited ACL default could; make 0600 explicit.
         _ = fchmod(fd, 0o600)
-        let bytes = Array((token + "\n").utf8)
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else {
+        guard written == bytes.count, fsync(fd) == 0 else {
             let err = errno
-            unlink(url.path)
-            throw RegistryError(.storage, "cannot write \(url.path): \(String(cString: strerror(err)))")
+            unlink(temporary)
+            throw RegistryError(.storage, "cannot write \(temporary): \(String(cString: strerror(err)))")
         }
-        return (token, url, true)
+        return temporary
     }
 
     private static func read(_ url: URL) throws -> String? {
