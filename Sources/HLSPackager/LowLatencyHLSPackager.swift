@@ -280,18 +280,26 @@ public final class LowLatencyHLSPackager: PathReader {
     public func resource(named name: String) -> Resource? {
         guard name.hasPrefix(instance + "-") else { return nil }
         let rest = name.dropFirst(instance.count + 1)
-        if rest.hasPrefix("init"), rest.hasSuffix(".mp4"), let index = Int(rest.dropFirst(4).dropLast(4)) {
+        if rest.hasPrefix("init"), rest.hasSuffix(".mp4"), let index = Self.number(rest.dropFirst(4).dropLast(4)) {
             return .map(index)
         }
         guard rest.hasSuffix(".m4s") else { return nil }
         let numbers = rest.dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
         switch numbers.count {
-        case 1: return Int(numbers[0]).map { .segment($0) }
+        case 1: return Self.number(numbers[0]).map { .segment($0) }
         case 2:
-            guard let sequence = Int(numbers[0]), let part = Int(numbers[1]) else { return nil }
+            guard let sequence = Self.number(numbers[0]), let part = Self.number(numbers[1]) else { return nil }
             return .part(sequence, part)
         default: return nil
         }
+    }
+
+    /// A number as the packager writes it in a name: decimal digits only, so "-4", "+4" and " 4"
+    /// name nothing (a negative part index once reached an array subscript: found by the hlsquery
+    /// fuzzer).
+    static func number(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
     }
 
     // MARK: - Delivery
@@ -344,7 +352,7 @@ public final class LowLatencyHLSPackager: PathReader {
                 return state.segments.first { $0.sequence == sequence }.map { $0.parts.flatMap(\.data) }
             case .part(let sequence, let index):
                 let segment = state.segments.first { $0.sequence == sequence } ?? (state.current?.sequence == sequence ? state.current : nil)
-                guard let segment, index < segment.parts.count else { return nil }
+                guard let segment, index >= 0, index < segment.parts.count else { return nil }
                 return segment.parts[index].data
             }
         }

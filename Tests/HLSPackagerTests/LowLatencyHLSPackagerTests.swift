@@ -121,6 +121,24 @@ struct LowLatencyHLSPackagerTests {
         }
     }
 
+    @Test("names with negative, signed or padded numbers name nothing (hlsquery fuzzer: a negative part index crashed the gateway)")
+    func hostileNames() async throws {
+        let (paths, packagers) = setUp()
+        _ = try await publishClip(.init(video: .h264, audio: true, seconds: 3, keyframeSeconds: 1), on: paths, name: "lab/names")
+        let packager = packagers.lowLatency(for: try #require(paths.path(try PathName("lab/names"))))
+        let playlist = try #require(packager.playlist())
+        let part = try #require(playlist.segments.first?.parts.first?.uri)
+        let instance = String(part.prefix { $0 != "-" })
+        #expect(packager.resource(named: part) != nil)
+        for name in ["\(instance)-2.-4.m4s", "\(instance)--2.-4.m4s", "\(instance)-0.-1.m4s", "\(instance)--1.m4s", "\(instance)-+0.m4s",
+                     "\(instance)-0.+0.m4s", "\(instance)- 0.m4s", "\(instance)-init-1.mp4", "\(instance)-99999999999999999999.m4s"] {
+            #expect(packager.resource(named: name) == nil, "\(name)")
+        }
+        // Even a resource built by hand with a negative index is refused, not a trap.
+        let sequence = try #require(playlist.segments.first?.sequence)
+        #expect(packager.data(for: .part(sequence, -4)) == nil)
+    }
+
     @Test("a waiter for a future part is answered when it completes; one that never comes times out")
     func waiting() async throws {
         let (paths, packagers) = setUp()
