@@ -139,7 +139,10 @@ public final class FragmentedMP4Muxer {
     /// The length of an ADTS header at the start of `frame` (7 bytes, 9 with CRC), if there is one.
     static func adtsHeaderLength(_ frame: [UInt8]) -> Int? {
         guard frame.count >= 7, frame[0] == 0xFF, frame[1] & 0xF0 == 0xF0 else { return nil }
-        return frame[1] & 0x01 == 0 ? 9 : 7
+        // protection_absent 0: a CRC follows the 7 header bytes. A frame shorter than its own header
+        // (found by the intake fuzzer: it reached unit.data[9...] on 8 bytes, a trap) is not ADTS.
+        let length = frame[1] & 0x01 == 0 ? 9 : 7
+        return frame.count >= length ? length : nil
     }
 
     static func fourCC(_ text: String) -> UInt32 {

@@ -72,4 +72,19 @@ struct IntakeFuzzRegressionTests {
         }
         #expect(refusals >= 3 * refused.count)
     }
+
+    /// An AAC access unit of 8 bytes whose ADTS header says a CRC follows (9 header bytes): the
+    /// fMP4 muxer sliced unit.data[9...] and trapped (intake fuzzer). It must be refused or muxed,
+    /// never crash.
+    @Test("an ADTS frame shorter than its own header does not crash the fMP4 muxer")
+    func truncatedADTS() throws {
+        #expect(FragmentedMP4Muxer.adtsHeaderLength([0xFF, 0xF0, 0x50, 0x80, 0x01, 0x00, 0xFC, 0x00]) == nil)
+        #expect(FragmentedMP4Muxer.adtsHeaderLength([0xFF, 0xF0, 0x50, 0x80, 0x01, 0x00, 0xFC, 0x00, 0x00]) == 9)
+        #expect(FragmentedMP4Muxer.adtsHeaderLength([0xFF, 0xF1, 0x50, 0x80, 0x01, 0x00, 0xFC]) == 7)
+        let audio = Track(index: 0, codec: .aac, pid: 257, sampleRate: 48_000, channels: 2, extradata: [0x11, 0x90])
+        let muxer = try FragmentedMP4Muxer(tracks: [audio])
+        let unit = AccessUnit(track: 0, pts: 0, dts: 0, duration: 1920, isKeyframe: true,
+                              data: [0xFF, 0xF0, 0x50, 0x80, 0x01, 0x00, 0xFC, 0x00], arrival: 0)
+        do { try muxer.write(unit) } catch { #expect(!error.message.isEmpty) }
+    }
 }
