@@ -156,6 +156,8 @@ final class ReceiveLoop: @unchecked Sendable {
     private func read(_ entry: Entry, buffer: inout [UInt8]) {
         let socket = entry.connection.id
         var control = srt_msgctrl_default
+        // One clock reading per turn, not per packet: a turn serves what arrived within one batch.
+        let now = entry.reorderer != nil ? Self.nowMilliseconds() : 0
         for _ in 0..<Self.messagesPerTurn {
             let received = buffer.withUnsafeMutableBytes { raw in
                 srt_recvmsg2(socket, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), &control)
@@ -167,7 +169,7 @@ final class ReceiveLoop: @unchecked Sendable {
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<Int(received)])
                     if entry.reorderer != nil {
                         let handler = entry.handler
-                        entry.reorderer!.receive(sequence: control.pktseq, bytes: bytes, nowMilliseconds: Self.nowMilliseconds()) {
+                        entry.reorderer!.receive(sequence: control.pktseq, bytes: bytes, nowMilliseconds: now) {
                             handler.received($0)
                         }
                     } else {
