@@ -173,7 +173,13 @@ extension RelayApplication {
             peerIdleTimeoutMilliseconds: configuration.srt.peerIdleTimeoutMs, receiveLoops: configuration.srt.receiveLoops,
             maxConnections: configuration.srt.maxConnections,
             publisherDelivery: SRTPublisherDelivery(rawValue: configuration.srt.publisherDelivery) ?? .tsbpd,
-            receiveBatchMilliseconds: configuration.srt.receiveBatchMs), admission: admission, logger: logger("srt"))
+            receiveBatchMilliseconds: configuration.srt.receiveBatchMs,
+            maxPendingHandshakesPerSource: configuration.srt.maxPendingHandshakesPerSource,
+            maxPendingHandshakesPerStream: configuration.srt.maxPendingHandshakesPerStream), admission: admission, logger: logger("srt"))
+        // Before libsrt allocates anything: see ProcessHeap.
+        if configuration.memory.mapBlocksFromKiB > 0, !ProcessHeap.mapBlocks(fromBytes: configuration.memory.mapBlocksFromKiB * 1024) {
+            appLogger.warning("glibc refused memory.mapBlocksFromKiB", metadata: ["kib": "\(configuration.memory.mapBlocksFromKiB)"])
+        }
         do {
             try srt.start()
         } catch {
@@ -181,7 +187,9 @@ extension RelayApplication {
         }
 
         let edge = HTTPEdge(limits: configuration.http.edgeLimits)
-        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters)
+        let heapTrims = HeapTrimCounters()
+        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters,
+                                   heapTrims: heapTrims)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
@@ -214,6 +222,10 @@ extension RelayApplication {
             reporting.service,
             http,
         ]
+        if configuration.memory.trimIntervalSeconds > 0 {
+            services.append(HeapTrimService(interval: .milliseconds(Int64(configuration.memory.trimIntervalSeconds * 1000)),
+                                            counters: heapTrims, logger: appLogger))
+        }
         return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
                                 adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, reporting: reporting,
                                 services: services, httpPortBox: httpPortBox, logger: appLogger)

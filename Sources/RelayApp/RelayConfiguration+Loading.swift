@@ -43,6 +43,10 @@ extension RelayConfiguration {
             configuration.srt.publisherDelivery = try srt.string("publisherDelivery", default: configuration.srt.publisherDelivery)
             configuration.srt.receiveBatchMs = try srt.int("receiveBatchMs", default: configuration.srt.receiveBatchMs)
             configuration.srt.maxConnections = try srt.int("maxConnections", default: configuration.srt.maxConnections)
+            configuration.srt.maxPendingHandshakesPerSource = try srt.int("maxPendingHandshakesPerSource",
+                                                                          default: configuration.srt.maxPendingHandshakesPerSource)
+            configuration.srt.maxPendingHandshakesPerStream = try srt.int("maxPendingHandshakesPerStream",
+                                                                          default: configuration.srt.maxPendingHandshakesPerStream)
             configuration.srt.openIngest = try srt.bool("openIngest", default: configuration.srt.openIngest)
             configuration.srt.publicHost = try srt.string("publicHost", default: configuration.srt.publicHost)
             try srt.finish()
@@ -83,6 +87,11 @@ extension RelayConfiguration {
             configuration.paths.backfillSeconds = try paths.double("backfillSeconds", default: configuration.paths.backfillSeconds)
             try paths.finish()
         }
+        if var memory = try reader.section("memory") {
+            configuration.memory.trimIntervalSeconds = try memory.double("trimIntervalSeconds", default: configuration.memory.trimIntervalSeconds)
+            configuration.memory.mapBlocksFromKiB = try memory.int("mapBlocksFromKiB", default: configuration.memory.mapBlocksFromKiB)
+            try memory.finish()
+        }
         try reader.finish()
         try configuration.validate(source: source)
         return configuration
@@ -104,6 +113,10 @@ extension RelayConfiguration {
                   "must be tsbpd or on-arrival", srt.publisherDelivery)
         try check((0...50).contains(srt.receiveBatchMs), "srt.receiveBatchMs", "must be 0-50 milliseconds", srt.receiveBatchMs)
         try check((1...100_000).contains(srt.maxConnections), "srt.maxConnections", "must be 1-100000", srt.maxConnections)
+        try check((0...100_000).contains(srt.maxPendingHandshakesPerSource), "srt.maxPendingHandshakesPerSource",
+                  "must be 0-100000 (0: no cap)", srt.maxPendingHandshakesPerSource)
+        try check((0...100_000).contains(srt.maxPendingHandshakesPerStream), "srt.maxPendingHandshakesPerStream",
+                  "must be 0-100000 (0: no cap)", srt.maxPendingHandshakesPerStream)
         try check((0...65535).contains(http.port), "http.port", "must be 0-65535", http.port)
         try check(!http.host.isEmpty, "http.host", "must not be empty", http.host)
         try check(http.tls.certificateFile.isEmpty == http.tls.keyFile.isEmpty, "http.tls", "needs both certificateFile and keyFile, or neither",
@@ -128,6 +141,10 @@ extension RelayConfiguration {
         try check((1...300).contains(paths.stallTimeoutSeconds), "paths.stallTimeoutSeconds", "must be 1-300 seconds", paths.stallTimeoutSeconds)
         try check((0...3600).contains(paths.reconnectGraceSeconds), "paths.reconnectGraceSeconds", "must be 0-3600 seconds", paths.reconnectGraceSeconds)
         try check((0...86_400).contains(paths.retentionSeconds), "paths.retentionSeconds", "must be 0-86400 seconds", paths.retentionSeconds)
+        try check(memory.trimIntervalSeconds == 0 || (1...3600).contains(memory.trimIntervalSeconds), "memory.trimIntervalSeconds",
+                  "must be 0 (never) or 1-3600 seconds", memory.trimIntervalSeconds)
+        try check((0...32_768).contains(memory.mapBlocksFromKiB), "memory.mapBlocksFromKiB",
+                  "must be 0 (glibc's own threshold) or 1-32768 KiB", memory.mapBlocksFromKiB)
         try check((0...600).contains(paths.backfillSeconds), "paths.backfillSeconds", "must be 0-600 seconds", paths.backfillSeconds)
     }
 

@@ -13,6 +13,7 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var http = HTTP()
     public var hls = HLS()
     public var paths = Paths()
+    public var memory = Memory()
 
     public init() {}
 
@@ -30,6 +31,8 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var publisherDelivery: String = "tsbpd"
         public var receiveBatchMs: Int = 5
         public var maxConnections: Int = 4000
+        public var maxPendingHandshakesPerSource: Int = 64
+        public var maxPendingHandshakesPerStream: Int = 4
         public var openIngest: Bool = false
         public var publicHost: String = ""
     }
@@ -69,6 +72,15 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var defaultPlaylist: String = "low-latency"
         public var partTargetSeconds: Double = 0.2
         public var packagerIdleSeconds: Double = 60
+    }
+
+    /// How freed memory goes back to the system (glibc's allocator; see `ProcessHeap`).
+    public struct Memory: Sendable, Equatable {
+        /// Seconds between returns of freed heap pages to the system (malloc_trim); 0: never.
+        public var trimIntervalSeconds: Double = 30
+        /// Blocks of at least this many KiB get pages of their own (mmap), given back when freed;
+        /// 0 keeps glibc's sliding threshold.
+        public var mapBlocksFromKiB: Int = 128
     }
 
     public struct Paths: Sendable, Equatable {

@@ -11,6 +11,7 @@ struct RelayMetrics: Sendable {
     let ingest: IngestCounters
     let hls: HLSMetrics
     let edge: HTTPEdgeCounters
+    let heapTrims: HeapTrimCounters
 
     func families() -> [MetricFamily] {
         let all = paths.allPaths()
@@ -74,6 +75,9 @@ struct RelayMetrics: Sendable {
             MetricFamily(name: "fieldrelay_srt_handshakes_failed_total",
                          help: "Handshake attempts admitted by the listen callback that never reached accept (wrong or missing passphrase; a slow-answered caller may retry; includes the few in progress).",
                          kind: .counter, value: Double(max(0, counters.admitted.load(ordering: .relaxed) - counters.accepted.load(ordering: .relaxed)))),
+            MetricFamily(name: "fieldrelay_srt_handshakes_throttled_total",
+                         help: "Handshakes refused with 1402 because too many from the same address (and stream id) had not completed (srt.maxPendingHandshakesPer*).",
+                         kind: .counter, value: Double(counters.handshakesThrottled.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_connections_active", help: "SRT connections open now.", kind: .gauge,
                          value: Double(counters.active.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_packets_reordered_total",
@@ -87,6 +91,14 @@ struct RelayMetrics: Sendable {
                          kind: .counter, value: Double(counters.packetsLate.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_rejections_total", help: "Handshakes refused, by SRT access-control code.", kind: .counter,
                          samples: rejections.map { .init(labels: [("code", "\($0.key.rawValue)")], value: Double($0.value)) }),
+            MetricFamily(name: "fieldrelay_process_resident_bytes", help: "Resident set size of the gateway process.", kind: .gauge,
+                         value: Double(ProcessHeap.residentBytes() ?? 0)),
+            MetricFamily(name: "fieldrelay_memory_trims_total", help: "Periodic returns of freed heap pages to the system (memory.trimIntervalSeconds).",
+                         kind: .counter, value: Double(heapTrims.trims.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_memory_trimmed_bytes_total", help: "Resident bytes given back by those trims (resident size before minus after).",
+                         kind: .counter, value: Double(heapTrims.bytesReturned.load(ordering: .relaxed))),
+            MetricFamily(name: "fieldrelay_memory_trim_seconds_total", help: "Time spent in those trims.", kind: .counter,
+                         value: Double(heapTrims.nanoseconds.load(ordering: .relaxed)) / 1e9),
         ] + edge.families()
     }
 }

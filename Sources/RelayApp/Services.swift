@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import ServiceLifecycle
 import SRTTransport
@@ -29,6 +30,53 @@ struct HousekeepingService: Service {
                 }
                 paths.tick()
             }
+        }
+    }
+}
+
+/// Totals of the periodic heap trims, for /metrics.
+final class HeapTrimCounters: Sendable {
+    let trims = Atomic<Int>(0)
+    /// Resident bytes before minus after each trim, summed (0 when a trim gave nothing back).
+    let bytesReturned = Atomic<Int>(0)
+    let nanoseconds = Atomic<Int>(0)
+}
+
+/// Gives freed heap pages back to the system every `interval` (`ProcessHeap.trim`), so the memory
+/// a burst of connections or handshakes used does not stay resident after it.
+struct HeapTrimService: Service {
+    let interval: Duration
+    let counters: HeapTrimCounters
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                trimOnce()
+            }
+        }
+    }
+
+    func trimOnce() {
+        let before = ProcessHeap.residentBytes() ?? 0
+        let started = ContinuousClock.now
+        ProcessHeap.trim()
+        let elapsed = ContinuousClock.now - started
+        let after = ProcessHeap.residentBytes() ?? before
+        let returned = max(0, before - after)
+        counters.trims.add(1, ordering: .relaxed)
+        counters.bytesReturned.add(returned, ordering: .relaxed)
+        counters.nanoseconds.add(Int(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000),
+                                 ordering: .relaxed)
+        if returned >= 32 << 20 {
+            logger.info("freed memory given back to the system", metadata: [
+                "returnedMiB": "\(returned >> 20)", "residentMiB": "\(after >> 20)", "tookMs": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)",
+            ])
         }
     }
 }

@@ -13,7 +13,7 @@ public final class SRTServer: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let refusalLog = RefusalLog<SRTRejectCode>()
-
+    private let throttle: Mutex<HandshakeThrottle>
 
     private struct State {
         var listener: Int32?
@@ -29,6 +29,8 @@ public final class SRTServer: Sendable {
         self.configuration = configuration
         self.admission = admission
         self.logger = logger
+        self.throttle = Mutex(HandshakeThrottle(maxPerSource: configuration.maxPendingHandshakesPerSource,
+                                                maxPerStream: configuration.maxPendingHandshakesPerStream))
     }
 
     /// The UDP port actually bound (useful with port 0 in tests).
@@ -141,6 +143,24 @@ public final class SRTServer: Sendable {
         if counters.active.load(ordering: .relaxed) >= configuration.maxConnections {
             return reject(socket, .overloaded, "at capacity (\(configuration.maxConnections) connections)", rawID, peerText)
         }
+        let now = Int64(DispatchTime.now().uptimeNanoseconds)
+        let pending = throttle.withLock { throttle in
+            throttle.expire(now: now)
+            return throttle.decide(peer: peerText, streamID: rawID)
+        }
+        switch pending {
+        case .admit:
+            break
+        case .tooManyFromSource(let count):
+            counters.handshakesThrottled.add(1, ordering: .relaxed)
+            return reject(socket, .overloaded, "\(count) handshakes from this address not completed yet (srt.maxPendingHandshakesPerSource)",
+                          rawID, peerText)
+        case .tooManyForStream(let count):
+            counters.handshakesThrottled.add(1, ordering: .relaxed)
+            return reject(socket, .overloaded,
+                          "\(count) handshakes from this address for this stream id not completed yet, as after wrong keys (srt.maxPendingHandshakesPerStream)",
+                          rawID, peerText)
+        }
         switch admission.admit(SRTHandshake(streamID: rawID, peer: peerText)) {
         case .reject(let code, let reason):
             return reject(socket, code, reason, rawID, peerText)
@@ -159,6 +179,7 @@ public final class SRTServer: Sendable {
                 }
             }
             counters.admitted.add(1, ordering: .relaxed)
+            throttle.withLock { $0.admitted(socket: socket, peer: peerText, streamID: rawID, now: now) }
             return 0
         }
     }
@@ -192,6 +213,7 @@ public final class SRTServer: Sendable {
         let peer = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Self.describe($0) }
         }
+        throttle.withLock { $0.accepted(socket: socket) }
         var idBuffer = [CChar](repeating: 0, count: StreamID.maximumLength + 1)
         var idLength = Int32(idBuffer.count)
         _ = srt_getsockflag(socket, SRTO_STREAMID, &idBuffer, &idLength)

@@ -30,10 +30,16 @@ public struct SRTServerConfiguration: Sendable, Equatable {
     /// one wake-up serves every packet that arrived meanwhile instead of one wake-up per packet.
     /// Adds at most this much delay. 0: wake for every packet.
     public var receiveBatchMilliseconds: Int
+    /// Handshakes admitted but not yet accepted from one source address; further ones get 1402
+    /// (`HandshakeThrottle`). 0: no cap.
+    public var maxPendingHandshakesPerSource: Int
+    /// The same, per source address and stream id: what a caller trying keys runs into. 0: no cap.
+    public var maxPendingHandshakesPerStream: Int
 
     public init(host: String = "0.0.0.0", port: Int = 9000, latencyMilliseconds: Int = 1000,
                 peerIdleTimeoutMilliseconds: Int = 5000, receiveLoops: Int = 2, maxConnections: Int = 4000,
-                listenBacklog: Int = 256, publisherDelivery: SRTPublisherDelivery = .tsbpd, receiveBatchMilliseconds: Int = 5) {
+                listenBacklog: Int = 256, publisherDelivery: SRTPublisherDelivery = .tsbpd, receiveBatchMilliseconds: Int = 5,
+                maxPendingHandshakesPerSource: Int = 64, maxPendingHandshakesPerStream: Int = 4) {
         self.host = host
         self.port = port
         self.latencyMilliseconds = latencyMilliseconds
@@ -43,5 +49,7 @@ public struct SRTServerConfiguration: Sendable, Equatable {
         self.listenBacklog = listenBacklog
         self.publisherDelivery = publisherDelivery
         self.receiveBatchMilliseconds = receiveBatchMilliseconds
+        self.maxPendingHandshakesPerSource = maxPendingHandshakesPerSource
+        self.maxPendingHandshakesPerStream = maxPendingHandshakesPerStream
     }
 }

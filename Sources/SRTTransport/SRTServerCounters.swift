@@ -10,6 +10,9 @@ public final class SRTServerCounters: Sendable {
     /// Connections that reached `srt_accept`. admitted − accepted counts handshakes that failed inside
     /// libsrt after the callback (a wrong passphrase fails there, unseen by the listener).
     public let accepted = Atomic<Int>(0)
+    /// Handshakes refused (1402) because too many from the same address were pending
+    /// (`HandshakeThrottle`); also counted among the 1402 rejections.
+    public let handshakesThrottled = Atomic<Int>(0)
     public let active = Atomic<Int>(0)
     public let bytesReceived = Atomic<Int>(0)
     public let messagesReceived = Atomic<Int>(0)

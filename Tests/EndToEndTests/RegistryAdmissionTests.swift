@@ -66,6 +66,33 @@ struct RegistryAdmissionTests {
         await gateway.stop()
     }
 
+    @Test("a caller trying keys for one room is held to srt.maxPendingHandshakesPerStream tries at a time (1402); other rooms go on, and the room opens again when the tries expire")
+    func keyGuessingThrottled() async throws {
+        let gateway = try await RunningGateway.start()
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 8, keyframeSeconds: 1))
+        let tries = 8
+        let wrong = try await gateway.provisionedURL(Self.room, passphrase: "WrongWrongWrongWrong1234") + "&connect_timeout=3000"
+        var attempts: [Subprocess] = []
+        for _ in 0..<tries { attempts.append(try gateway.publish(clip, url: wrong)) }
+        for attempt in attempts { #expect(await attempt.wait(timeout: .seconds(20)) != 0) }
+        let throttled = try await gateway.metric("fieldrelay_srt_handshakes_throttled_total") ?? 0
+        // At most 4 wrong-key handshakes reach libsrt's key check at a time (each holds its place for
+        // 5 s, longer than ffmpeg's 3 s connect timeout); every other caller is refused before it.
+        #expect(throttled >= Double(tries) - 4, "throttled \(throttled)")
+        #expect(try await gateway.metric("fieldrelay_srt_rejections_total{code=\"1402\"}") == throttled)
+        // Another room from the same address is not held by the first room's failures.
+        let other = "room/520602001202"
+        let otherCamera = try gateway.publish(clip, url: try await gateway.provisionedURL(other), loop: true)
+        defer { otherCamera.terminate() }
+        #expect(try await waitForStatus(gateway, other, .online) == .online)
+        // The tries count for 5 s after their handshake; then the right key gets in.
+        try await Task.sleep(for: .seconds(6))
+        let camera = try gateway.publish(clip, url: try await gateway.provisionedURL(Self.room), loop: true)
+        defer { camera.terminate() }
+        #expect(try await waitForStatus(gateway, Self.room, .online) == .online)
+        await gateway.stop()
+    }
+
     @Test("unknown and malformed sources are refused: 1404 and 1400")
     func unknownSources() async throws {
         let gateway = try await RunningGateway.start()
