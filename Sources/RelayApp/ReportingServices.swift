@@ -41,6 +41,11 @@ public final class ReportingServices: Sendable {
     static func build(dataDirectory: URL, registry: Registry, adminToken: String, logger: Logger) async throws -> ReportingServices {
         do {
             let key = try AuditKeyFile.loadOrCreate(directory: dataDirectory)
+            let leftovers = StaleTemporaryFiles.remove(in: dataDirectory, names: [CheckpointFile.fileName, AuditKeyFile.fileName])
+            if !leftovers.isEmpty {
+                logger.notice("removed temporary files left by a process that was stopped while writing",
+                              metadata: ["files": "\(leftovers.joined(separator: " "))"])
+            }
             let database = try ReportingDatabase.open(directory: dataDirectory, auditKey: key.key, logger: logger)
             let stored = try await database.events()
             // A new key beside an existing record would fork the chain: every old event would fail

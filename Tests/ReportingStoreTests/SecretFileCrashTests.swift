@@ -34,4 +34,31 @@ struct SecretFileCrashTests {
         #expect(try SecretFile.read(url) == Data("first".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["secret"])
     }
+
+    @Test("temporary files of writers that are gone are removed at start; a live writer's, and other names, are kept")
+    func staleTemporaries() throws {
+        let directory = StoreFixture.temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A pid that surely ended: a child process that has exited and been reaped.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        let names = [
+            "audit.checkpoint.tmp-\(dead)",                 // replaceAtomically, killed before its rename
+            "audit.key.tmp-\(dead)-123456",                 // createExclusive, killed before its link
+            "audit.checkpoint.tmp-\(getpid())",             // this pid: a previous start in a container
+            "audit.checkpoint.tmp-1",                       // init is alive: kept
+            "audit.checkpoint.tmp-x1", "audit.checkpoint.tmp-1-2-3", "reporting.sqlite.tmp-\(dead)", "audit.checkpoint",
+        ]
+        for name in names {
+            try Data("x".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        let removed = StaleTemporaryFiles.remove(in: directory, names: [CheckpointFile.fileName, AuditKeyFile.fileName])
+        #expect(removed == ["audit.checkpoint.tmp-\(dead)", "audit.checkpoint.tmp-\(getpid())", "audit.key.tmp-\(dead)-123456"].sorted())
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+        #expect(left == ["audit.checkpoint.tmp-1", "audit.checkpoint.tmp-x1", "audit.checkpoint.tmp-1-2-3", "reporting.sqlite.tmp-\(dead)", "audit.checkpoint"])
+    }
 }
