@@ -98,8 +98,10 @@ out.append("")
 out.append(f"Legitimate hall over the whole run: {hall['segments']} segments fetched, {hall['missing']} missing, "
            f"{hall['discontinuities']} discontinuities, {hall['failures']} fetch failures, "
            f"{hall['keepalive_reconnects']} keep-alive reconnects.")
-out.append(f"Server RSS {rss_before} MB before the attacks, {rss_after} MB after; {fds_after} descriptors open after; "
-           f"{log_lines} server log lines in all.")
+memory = report.get("memory", {})
+out.append(f"Server RSS {rss_before} MB at start, {memory.get('baseline_mb')} MB after the baseline phase, peak "
+           f"{memory.get('peak_mb')} MB, {memory.get('after_mb')} MB once the attacks had ended (given 45 s for the periodic "
+           f"heap trim), {rss_after} MB at the end; {fds_after} descriptors open after; {log_lines} server log lines in all.")
 out.append("")
 out.append("Result: " + ("PASS" if not report["problems"] else "FAIL: " + "; ".join(report["problems"])))
 open(target, "w").write("\n".join(out) + "\n")
