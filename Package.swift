@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
         .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "SRTTransport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

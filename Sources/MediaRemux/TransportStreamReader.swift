@@ -30,6 +30,12 @@ public final class TransportStreamReader {
     private var held: [AccessUnit] = []
     static let heldLimit = 1500
     public private(set) var unitsBeforeTracks = 0
+    /// Units dropped because their DTS did not go forward (`TimelineGuard`).
+    public private(set) var staleUnitsDropped = 0
+    /// New timelines inside this connection (timestamps jumped), each republished as the same tracks.
+    public private(set) var timelineJumps = 0
+    private var timeline = TimelineGuard(primary: nil)
+    private var publishedTracks: [Track] = []
     private var clocks: [Int: TimestampUnwrapper] = [:]
     private var lastVideoDTS: [Int: Int64] = [:]
     private var frameInterval: [Int: Int64] = [:]
@@ -132,6 +138,20 @@ public final class TransportStreamReader {
         }
         var unit = unit
         unit.track = target
+        switch timeline.check(track: target, dts: unit.dts) {
+        case .pass:
+            break
+        case .drop:
+            staleUnitsDropped += 1
+            return
+        case .newTimeline:
+            timelineJumps += 1
+            if timelineJumps <= 10 || timelineJumps % 100 == 0 {
+                logger.notice("the publisher's timestamps jumped: a new timeline, marked as a discontinuity",
+                              metadata: ["track": "\(target)", "dts": "\(unit.dts)", "jumps": "\(timelineJumps)"])
+            }
+            emit(.tracks(publishedTracks))
+        }
         emit(.accessUnit(unit))
     }
 
@@ -153,6 +173,8 @@ public final class TransportStreamReader {
             logger.warning("tracks announced but silent are left out", metadata: ["tracks": "\(missing.map(\.description))"])
         }
         published = map
+        publishedTracks = list
+        timeline = TimelineGuard(primary: list.first { $0.codec.isVideo }?.index ?? list.first?.index)
         emit(.tracks(list))
     }
 

@@ -15,6 +15,8 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
     private let connections: ConnectionTable
     private let logger: Logger
     private var reportedContinuityErrors = 0
+    private var reportedStaleUnits = 0
+    private var reportedTimelineJumps = 0
     private var failed = false
     /// When the link figures were last read (MonotonicClock ns): once a second, so the figures logged
     /// at disconnect exist even when libsrt has already let a broken link's socket go.
@@ -48,6 +50,14 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
             logger.warning("closing publisher: input is not MPEG-TS", metadata: ["error": "\(error.message)", "peer": "\(connection.peer)"])
             connection.close(reason: "not MPEG-TS")
             return
+        }
+        if reader.staleUnitsDropped > reportedStaleUnits {
+            counters.staleUnitsDropped.add(reader.staleUnitsDropped - reportedStaleUnits, ordering: .relaxed)
+            reportedStaleUnits = reader.staleUnitsDropped
+        }
+        if reader.timelineJumps > reportedTimelineJumps {
+            counters.timelineJumps.add(reader.timelineJumps - reportedTimelineJumps, ordering: .relaxed)
+            reportedTimelineJumps = reader.timelineJumps
         }
         let errors = reader.continuityErrors
         if errors > reportedContinuityErrors {
@@ -84,6 +94,8 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
         connections.remove(connection, for: session.pathName)
         counters.publishersConnected.subtract(1, ordering: .relaxed)
         var metadata: Logger.Metadata = ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"]
+        if reader.staleUnitsDropped > 0 { metadata["staleUnitsDropped"] = "\(reader.staleUnitsDropped)" }
+        if reader.timelineJumps > 0 { metadata["timelineJumps"] = "\(reader.timelineJumps)" }
         if let link = connection.statistics() {
             // libsrt's receiver figures for the whole connection: lost (gaps seen), retransmitted
             // (arrived again), dropped (too late for the latency window: lost for good).

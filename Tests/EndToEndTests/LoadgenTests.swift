@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SRTTransport
 import Testing
 import TestSupport
 
@@ -97,6 +99,54 @@ struct LoadgenTests {
             .filter { $0.hasPrefix("fieldrelay_srt_rejections_total{") }
             .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
         #expect(refused == 3)
+        await gateway.stop()
+    }
+
+    @Test("a camera whose clock jumps back inside one connection: the playlist marks one discontinuity there, every segment decodes, nothing is refused by the muxers")
+    func timestampJump() async throws {
+        let gateway = try await RunningGateway.start()
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 4, keyframeSeconds: 1))
+        // 4 s whose clock stands at 1,000 s, then the same 4 s from 0: an encoder restarting its clock.
+        let late = Clips.directory.appendingPathComponent("\(UUID().uuidString)-late.ts")
+        let spliced = Clips.directory.appendingPathComponent("\(UUID().uuidString)-spliced.ts")
+        defer { try? FileManager.default.removeItem(at: late); try? FileManager.default.removeItem(at: spliced) }
+        let (status, _, errors) = try await Subprocess.run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-i", clip.path,
+                                                                       "-c", "copy", "-output_ts_offset", "1000", "-f", "mpegts", late.path])
+        try #require(status == 0, "ffmpeg: \(errors)")
+        try (try Data(contentsOf: late) + (try Data(contentsOf: clip))).write(to: spliced)
+        // The bytes as they are, through libsrt as a camera would send them: ffmpeg would smooth the
+        // jump out, loadgen paces by a clock it keeps running, and srt-live-transmit does not end at
+        // the end of its input. 1316-byte messages, evenly over 8 s.
+        let bytes = [UInt8](try Data(contentsOf: spliced))
+        let group = try SRTCallerGroup(remoteHost: "127.0.0.1", logger: Logger(label: "test-camera"))
+        let caller = try group.connect(port: gateway.srtPort, SRTCallerConfiguration(streamID: "lab/jump"))
+        defer { caller.close() }
+        let connectDeadline = ContinuousClock.now + .seconds(10)
+        while caller.state == .connecting && ContinuousClock.now < connectDeadline { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(caller.state == .connected, "\(caller.state)")
+        let sending = Task {
+            let chunks = stride(from: 0, to: bytes.count, by: 1316).map { Array(bytes[$0..<min(bytes.count, $0 + 1316)]) }
+            let start = ContinuousClock.now
+            for (index, chunk) in chunks.enumerated() {
+                try await Task.sleep(until: start + .milliseconds(8000 * index / chunks.count))
+                while chunk.withUnsafeBytes({ caller.send($0) }) == .wouldBlock { try await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+        // A hall watching from the start (a packager made later starts from media after the jump).
+        _ = try await gateway.waitForPlaylist("lab/jump") { ParsedPlaylist($0).segments.count >= 1 }
+        try await sending.value
+        let text = try await gateway.waitForPlaylist("lab/jump") { $0.contains("#EXT-X-DISCONTINUITY") && ParsedPlaylist($0).segments.count >= 5 }
+        let list = ParsedPlaylist(text)
+        #expect(list.segments.filter(\.discontinuity).count == 1, "playlist: \(text)")
+        let target = Double(list.targetDuration ?? 0)
+        #expect(list.segments.allSatisfy { $0.duration > 0 && $0.duration <= target + 0.5 }, "durations \(list.segments.map(\.duration))")
+        for segment in list.segments {
+            let reply = try await HTTPClient.get("\(gateway.baseURL)/hls/lab/jump/\(segment.uri)")
+            #expect(reply.status == 200)
+            try await verifySegment(reply.body, codecs: ["h264", "aac"], name: segment.uri)
+        }
+        #expect(try await gateway.metric("fieldrelay_ingest_timeline_jumps_total") == 1)
+        #expect(try await gateway.metric("fieldrelay_hls_mux_errors_total") == 0)
         await gateway.stop()
     }
 }
