@@ -23,6 +23,8 @@ public final class RelayApplication: Sendable {
     public let adminTokenPath: String
     public let adminToken: String
     public let ingestCounters: IngestCounters
+    /// The HTTP edge's refusals and connection gauges (both ports), as in /metrics.
+    public let edgeCounters: HTTPEdgeCounters
     /// Joint reporting: the coordinator, its record and the tokens.
     public let reporting: ReportingServices
     private let services: [any Service]
@@ -31,7 +33,8 @@ public final class RelayApplication: Sendable {
     private let group = Mutex<ServiceGroup?>(nil)
 
     init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, registry: Registry, adminToken: (String, String),
-         ingestCounters: IngestCounters, reporting: ReportingServices, services: [any Service], httpPortBox: PortBox, logger: Logger) {
+         ingestCounters: IngestCounters, edgeCounters: HTTPEdgeCounters, reporting: ReportingServices, services: [any Service],
+         httpPortBox: PortBox, logger: Logger) {
         self.configuration = configuration
         self.paths = paths
         self.srt = srt
@@ -39,6 +42,7 @@ public final class RelayApplication: Sendable {
         self.adminToken = adminToken.0
         self.adminTokenPath = adminToken.1
         self.ingestCounters = ingestCounters
+        self.edgeCounters = edgeCounters
         self.reporting = reporting
         self.services = services
         self.httpPortBox = httpPortBox
@@ -215,7 +219,7 @@ extension RelayApplication {
             http,
         ]
         return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
-                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, reporting: reporting,
+                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, edgeCounters: edge.counters, reporting: reporting,
                                 services: services, httpPortBox: httpPortBox, logger: appLogger)
     }
 }
@@ -248,14 +252,17 @@ extension RelayApplication {
         }
         return Application(
             router: router,
-            // Over TLS the edge guard runs per request (an HTTP/2 stream); HTTP/2's idle timeout closes
-            // connections without streams. Connections here are not counted against http.maxConnections.
-            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(
+            // Each TLS connection takes a slot against http.maxConnections, shared with plain HTTP, when
+            // accepted (HTTPSEdgeChannel); the edge guard runs per request (an HTTP/2 stream, or the
+            // connection under HTTP/1.1) and marks the connection busy while requests are in progress.
+            // HTTP/2's idle timeout closes connections without streams.
+            server: .countedHTTP2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(
                 idleTimeout: .milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000)),
                 streamConfiguration: HTTP1Channel.Configuration(
                     additionalChannelHandlers: edge.requestHandlers(),
                     httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.http.maxHeaderBytes,
-                                                    maxHeaderListSize: configuration.http.maxHeaderBytes)))),
+                                                    maxHeaderListSize: configuration.http.maxHeaderBytes))),
+                edge: edge),
             configuration: .init(address: .hostname(configuration.http.host, port: tls.port), serverName: "FieldRelay"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port
