@@ -242,11 +242,14 @@ extension RelayApplication {
     static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, edge: HTTPEdge, portBox: PortBox,
                             logger: Logger) throws -> some Service {
         let tls = configuration.http.tls
-        let tlsConfiguration: TLSConfiguration
+        var tlsConfiguration: TLSConfiguration
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
             tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            // A closing connection waits this long for the client's close_notify (NIOSSL's default, 5 s,
+            // outlasts the 4 s drain at shutdown: one client that never answers stopped the process).
+            tlsConfiguration.shutdownTimeout = .seconds(1)
         } catch {
             throw RelayAppError(.startup, "http.tls: cannot load \(tls.certificateFile) / \(tls.keyFile): \(error)")
         }

@@ -144,6 +144,18 @@ struct HTTPSConnectionLimitTests {
         await gateway.stop()
     }
 
+    @Test("an idle TLS client that never answers close_notify does not hold up the drain at shutdown")
+    func idleTLSClientAtShutdown() async throws {
+        // NIOSSL waited 5 s for the client's close_notify, longer than the 4 s drain: the service
+        // group's cancellation timeout then stopped the whole process (a fatal error, not a test failure).
+        let (gateway, tlsPort) = try await Self.gateway(maxConnections: 100)
+        let idle = try HeldClient.idleTLS(port: tlsPort)
+        defer { idle.stop() }
+        try await Self.eventually("the TLS connection open") { gateway.active == 1 }
+        await gateway.stop()
+        #expect(await idle.exited(within: .seconds(10)))
+    }
+
     // MARK: - Helpers
 
     /// A gateway with HTTPS on, long timeouts (nothing here is closed for idling) and the given cap.
