@@ -65,6 +65,8 @@ struct HTTPSConnectionLimitTests {
         try await Self.eventually("the fifth connection gone") { gateway.active == 3 }
         #expect(try await Self.metric("fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"}", port: gateway.httpPort) == 1)
         #expect(try await Self.metric("fieldrelay_http_connections_refused_total{reason=\"limit\"}", port: gateway.httpPort) == 0)
+        secondTLS.stop()
+        plain.forEach { $0.close() }
         await gateway.stop()
     }
 
