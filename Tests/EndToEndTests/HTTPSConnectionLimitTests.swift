@@ -14,22 +14,24 @@ struct HTTPSConnectionLimitTests {
     @Test("HTTPS connections appear in the connections-active gauge and leave it when they close")
     func gauge() async throws {
         let (gateway, tlsPort) = try await Self.gateway(maxConnections: 100)
-        let before = try await Self.metric("fieldrelay_http_connections_active", port: gateway.httpPort)
+        let before = try await Self.metrics(port: gateway.httpPort)["fieldrelay_http_connections_active"]
         #expect(before == 1)  // the /metrics request's own connection
+        try await Self.eventually("the /metrics connection gone") { gateway.active == 0 }
         let idle = try (0..<2).map { _ in try HeldClient.idleTLS(port: tlsPort) }
         let busy = try HeldClient.upload(port: tlsPort, http2: true, token: gateway.adminToken)
         defer { (idle + [busy]).forEach { $0.stop() } }
         try await Self.eventually("3 HTTPS connections open, 1 busy") {
             gateway.active == 3 && gateway.busy == 1
         }
-        #expect(try await Self.metric("fieldrelay_http_connections_active", port: gateway.httpPort) == 4)
-        #expect(try await Self.metric("fieldrelay_http_connections_busy", port: gateway.httpPort) == 2)
+        let during = try await Self.metrics(port: gateway.httpPort)
+        #expect(during["fieldrelay_http_connections_active"] == 4)
+        #expect(during["fieldrelay_http_connections_busy"] == 2)
         busy.finishUpload()
         let answered = await busy.result()
         #expect(answered == "2 422")
         idle.forEach { $0.stop() }
         try await Self.eventually("the HTTPS connections gone") { gateway.active == 0 }
-        #expect(try await Self.metric("fieldrelay_http_connections_active", port: gateway.httpPort) == 1)
+        #expect(try await Self.metrics(port: gateway.httpPort)["fieldrelay_http_connections_active"] == 1)
         await gateway.stop()
     }
 
@@ -63,8 +65,9 @@ struct HTTPSConnectionLimitTests {
             #expect(!connection.closedByPeer)
         }
         try await Self.eventually("the fifth connection gone") { gateway.active == 3 }
-        #expect(try await Self.metric("fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"}", port: gateway.httpPort) == 1)
-        #expect(try await Self.metric("fieldrelay_http_connections_refused_total{reason=\"limit\"}", port: gateway.httpPort) == 0)
+        let counted = try await Self.metrics(port: gateway.httpPort)
+        #expect(counted["fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"}"] == 1)
+        #expect(counted["fieldrelay_http_connections_refused_total{reason=\"limit\"}"] == 0)
         secondTLS.stop()
         plain.forEach { $0.close() }
         await gateway.stop()
@@ -101,8 +104,9 @@ struct HTTPSConnectionLimitTests {
         #expect(http2.isRunning && http11.isRunning)
         plainBusy[0].close()
         try await Self.eventually("a slot free") { gateway.active == 3 }
-        #expect(try await Self.metric("fieldrelay_http_connections_refused_total{reason=\"limit\"}", port: gateway.httpPort) == 2)
-        #expect(try await Self.metric("fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"}", port: gateway.httpPort) == 0)
+        let counted = try await Self.metrics(port: gateway.httpPort)
+        #expect(counted["fieldrelay_http_connections_refused_total{reason=\"limit\"}"] == 2)
+        #expect(counted["fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"}"] == 0)
         // The TLS requests in progress complete on their connections (the empty body is refused by the route, 422).
         http2.finishUpload()
         http11.finishUpload()
@@ -194,18 +198,22 @@ struct HTTPSConnectionLimitTests {
             + "Content-Length: 100\r\n\r\n{\"id\":"
     }
 
-    /// One sample of /metrics, fetched on a connection of its own that the server closes after
-    /// answering (the fetch itself is one open, busy connection while /metrics is rendered).
-    static func metric(_ sample: String, port: Int) async throws -> Double? {
+    /// /metrics as sample (name with labels, as rendered) to value, fetched on a connection of its
+    /// own that the server closes after answering; the fetch itself is one open, busy connection
+    /// while /metrics is rendered. One fetch per check: a second one could arrive before the server
+    /// has let the first go, and at the limit evict it.
+    static func metrics(port: Int) async throws -> [String: Double] {
         let connection = try RawConnection(port: port)
         defer { connection.close() }
         try connection.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let reply = await connection.readUntilClosed()
         guard reply.hasPrefix("HTTP/1.1 200") else { throw TestFailure("/metrics: \(reply.prefix(80))") }
-        for line in reply.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.dropFirst(sample.count + 1).trimmingCharacters(in: .whitespacesAndNewlines))
+        var samples: [String: Double] = [:]
+        for line in reply.split(separator: "\n") where line.hasPrefix("fieldrelay_") {
+            guard let space = line.lastIndex(of: " ") else { continue }
+            samples[String(line[..<space])] = Double(line[line.index(after: space)...].trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        return nil
+        return samples
     }
 
     static func eventually(_ what: String, within limit: Duration = .seconds(20), _ condition: () -> Bool) async throws {
