@@ -1,9 +1,12 @@
 import NIOCore
 
-/// The HTTP edge's limits, counters and connection slots, shared by every connection of a server.
-/// `connectionHandlers()` goes into Hummingbird's `additionalChannelHandlers` for plain HTTP/1;
-/// `requestHandlers()` for HTTPS, where under HTTP/2 it runs once per stream and so limits requests
-/// (sizes, body timeout) but does not count connections.
+/// The HTTP edge's limits, counters and connection slots, shared by every connection of both
+/// servers: plain HTTP and HTTPS connections count against one `maxConnections`.
+/// `connectionHandlers()` goes into Hummingbird's `additionalChannelHandlers` for plain HTTP/1, where
+/// one guard per connection takes its slot. Over HTTPS the server's child channel takes the TCP
+/// connection's slot with `admitConnection` before TLS is set up, and `requestHandlers()` (per HTTP/2
+/// stream, or per HTTP/1.1-over-TLS connection) limits requests (sizes, body timeout) and marks the
+/// connection busy while they are in progress.
 public final class HTTPEdge: Sendable {
     public let limits: HTTPEdgeLimits
     public let counters: HTTPEdgeCounters
@@ -16,7 +19,19 @@ public final class HTTPEdge: Sendable {
     }
 
     public func connectionHandlers() -> [any RemovableChannelHandler] {
-        [HTTPEdgeGuard(limits: limits, counters: counters, slots: slots)]
+        [HTTPEdgeGuard(limits: limits, counters: counters, slots: slots, role: .connection)]
+    }
+
+    /// Takes a slot for a newly accepted HTTPS connection, given back when the channel closes. At the
+    /// limit the connection idle longest is evicted; if none is idle the channel is closed and false
+    /// returned. Both are counted.
+    public func admitConnection(_ channel: any Channel) -> Bool {
+        guard let id = slots.take(channel) else {
+            channel.close(promise: nil)
+            return false
+        }
+        channel.closeFuture.whenComplete { [slots] _ in slots.release(id) }
+        return true
     }
 
     public func requestHandlers() -> [any RemovableChannelHandler] {
@@ -24,6 +39,6 @@ public final class HTTPEdge: Sendable {
         // An HTTP/2 stream is one request: no idle keep-alive to time out (HTTP/2's own idle timeout
         // covers the connection).
         perStream.idleTimeout = .seconds(3600)
-        return [HTTPEdgeGuard(limits: perStream, counters: counters, slots: nil)]
+        return [HTTPEdgeGuard(limits: perStream, counters: counters, slots: slots, role: .request)]
     }
 }

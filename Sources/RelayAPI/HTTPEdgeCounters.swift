@@ -19,16 +19,21 @@ public final class HTTPEdgeCounters: Sendable {
     public let heldRequestsRefused = Atomic<Int>(0)
     /// Requests held right now (blocking playlist reloads, preload-hinted parts, first segments).
     public let heldRequests = Atomic<Int>(0)
-    /// Connections open now (plain HTTP; HTTPS connections are not in this figure).
+    /// Connections open now, plain HTTP and HTTPS together.
     public let connectionsActive = Atomic<Int>(0)
+    /// Of those, connections with a request in progress (the rest are idle, and can be evicted).
+    public let connectionsBusy = Atomic<Int>(0)
 
     public init() {}
 
     public func families() -> [MetricFamily] {
         func value(_ atomic: borrowing Atomic<Int>) -> Double { Double(atomic.load(ordering: .relaxed)) }
         return [
-            MetricFamily(name: "fieldrelay_http_connections_active", help: "HTTP connections open now (plain HTTP port).", kind: .gauge,
+            MetricFamily(name: "fieldrelay_http_connections_active", help: "HTTP connections open now (plain HTTP and HTTPS ports together).", kind: .gauge,
                          value: value(connectionsActive)),
+            MetricFamily(name: "fieldrelay_http_connections_busy",
+                         help: "HTTP connections with a request in progress now (never evicted for a new connection).", kind: .gauge,
+                         value: value(connectionsBusy)),
             MetricFamily(name: "fieldrelay_http_connections_refused_total",
                          help: "New HTTP connections refused at http.maxConnections because no open connection was idle.", kind: .counter,
                          samples: [.init(labels: [("reason", "limit")], value: value(connectionsRefused))]),

@@ -8,6 +8,17 @@ import NIOHTTPTypes
 /// the header and body sizes. Each refusal is counted. It only sees decoded request parts, so a
 /// request head dribbled byte by byte is simply "no request yet" and falls to the idle timeout.
 final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    /// How the guard stands to its connection's slot in `HTTPConnectionSlots`.
+    enum Role {
+        /// Plain HTTP/1: the guard takes the connection's slot (or refuses the connection) and gives
+        /// it back when the connection closes.
+        case connection
+        /// HTTPS: the TLS connection took its slot when accepted (`HTTPEdge.admitConnection`); this
+        /// guard, one per HTTP/2 stream or the one in an HTTP/1.1-over-TLS connection, only marks
+        /// that connection busy while its requests are in progress.
+        case request
+    }
+
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -22,8 +33,10 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let limits: HTTPEdgeLimits
     private let counters: HTTPEdgeCounters
-    /// Nil where connections are not counted (HTTP/2 streams, where this guards one request each).
-    private let slots: HTTPConnectionSlots?
+    private let slots: HTTPConnectionSlots
+    private let role: Role
+    /// The connection's slot; nil before admission, after the guard finished, or for a request
+    /// guard whose connection holds none.
     private var slotID: Int?
     private var admitted = false
     private var inbound = Inbound.awaitingHead
@@ -31,10 +44,11 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var responsesPending = 0
     private var timer: Scheduled<Void>?
 
-    init(limits: HTTPEdgeLimits, counters: HTTPEdgeCounters, slots: HTTPConnectionSlots?) {
+    init(limits: HTTPEdgeLimits, counters: HTTPEdgeCounters, slots: HTTPConnectionSlots, role: Role) {
         self.limits = limits
         self.counters = counters
         self.slots = slots
+        self.role = role
     }
 
     // MARK: Lifecycle
@@ -60,20 +74,18 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func admit(_ context: ChannelHandlerContext) {
         guard !admitted else { return }
         admitted = true
-        if let slots {
-            switch slots.admit(context.channel) {
-            case .refused:
-                counters.connectionsRefused.add(1, ordering: .relaxed)
+        switch role {
+        case .connection:
+            guard let id = slots.take(context.channel) else {
                 inbound = .refused
                 context.close(promise: nil)
                 return
-            case .admitted(let id, let evicted):
-                slotID = id
-                if let evicted {
-                    counters.idleEvicted.add(1, ordering: .relaxed)
-                    evicted.close(promise: nil)
-                }
             }
+            slotID = id
+        case .request:
+            // Under HTTP/1.1 over TLS the guard is in the connection's own pipeline; on an HTTP/2
+            // stream the connection is the stream channel's parent.
+            slotID = slots.slot(of: context.channel) ?? context.channel.parent.flatMap { slots.slot(of: $0) }
         }
         rearm(context)
     }
@@ -82,8 +94,14 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         timer?.cancel()
         timer = nil
         running = nil
-        if let slotID { slots?.release(slotID) }
+        if let slotID {
+            switch role {
+            case .connection: slots.release(slotID)
+            case .request: if busyReported { slots.requestEnded(slotID) }
+            }
+        }
         slotID = nil
+        busyReported = false
     }
 
     // MARK: Requests
@@ -171,11 +189,11 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .readingBody: want = .body
         case .awaitingHead: want = responsesPending == 0 ? .idle : nil
         }
-        let idle = want == .idle
-        if idle != markedIdle, let slotID {
-            slots?.setIdle(slotID, idle)
+        let busy = want != .idle
+        if busy != busyReported, let slotID {
+            if busy { slots.requestStarted(slotID) } else { slots.requestEnded(slotID) }
+            busyReported = busy
         }
-        markedIdle = idle
         if want != nil, want == running { return }
         timer?.cancel()
         timer = nil
@@ -196,5 +214,7 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private enum TimerKind { case idle, body }
     private var running: TimerKind?
-    private var markedIdle = true
+    /// Whether this guard has told the slots its connection is busy (a `requestStarted` not yet
+    /// matched by `requestEnded`).
+    private var busyReported = false
 }

@@ -23,6 +23,8 @@ public final class RelayApplication: Sendable {
     public let adminTokenPath: String
     public let adminToken: String
     public let ingestCounters: IngestCounters
+    /// The HTTP edge's refusals and connection gauges (both ports), as in /metrics.
+    public let edgeCounters: HTTPEdgeCounters
     /// Joint reporting: the coordinator, its record and the tokens.
     public let reporting: ReportingServices
     private let services: [any Service]
@@ -31,7 +33,8 @@ public final class RelayApplication: Sendable {
     private let group = Mutex<ServiceGroup?>(nil)
 
     init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, registry: Registry, adminToken: (String, String),
-         ingestCounters: IngestCounters, reporting: ReportingServices, services: [any Service], httpPortBox: PortBox, logger: Logger) {
+         ingestCounters: IngestCounters, edgeCounters: HTTPEdgeCounters, reporting: ReportingServices, services: [any Service],
+         httpPortBox: PortBox, logger: Logger) {
         self.configuration = configuration
         self.paths = paths
         self.srt = srt
@@ -39,6 +42,7 @@ public final class RelayApplication: Sendable {
         self.adminToken = adminToken.0
         self.adminTokenPath = adminToken.1
         self.ingestCounters = ingestCounters
+        self.edgeCounters = edgeCounters
         self.reporting = reporting
         self.services = services
         self.httpPortBox = httpPortBox
@@ -227,7 +231,7 @@ extension RelayApplication {
                                             counters: heapTrims, logger: appLogger))
         }
         return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
-                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, reporting: reporting,
+                                adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, edgeCounters: edge.counters, reporting: reporting,
                                 services: services, httpPortBox: httpPortBox, logger: appLogger)
     }
 }
@@ -250,24 +254,30 @@ extension RelayApplication {
     static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, edge: HTTPEdge, portBox: PortBox,
                             logger: Logger) throws -> some Service {
         let tls = configuration.http.tls
-        let tlsConfiguration: TLSConfiguration
+        var tlsConfiguration: TLSConfiguration
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
             tlsConfiguration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            // A closing connection waits this long for the client's close_notify (NIOSSL's default, 5 s,
+            // outlasts the 4 s drain at shutdown: one client that never answers stopped the process).
+            tlsConfiguration.shutdownTimeout = .seconds(1)
         } catch {
             throw RelayAppError(.startup, "http.tls: cannot load \(tls.certificateFile) / \(tls.keyFile): \(error)")
         }
         return Application(
             router: router,
-            // Over TLS the edge guard runs per request (an HTTP/2 stream); HTTP/2's idle timeout closes
-            // connections without streams. Connections here are not counted against http.maxConnections.
-            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(
+            // Each TLS connection takes a slot against http.maxConnections, shared with plain HTTP, when
+            // accepted (HTTPSEdgeChannel); the edge guard runs per request (an HTTP/2 stream, or the
+            // connection under HTTP/1.1) and marks the connection busy while requests are in progress.
+            // HTTP/2's idle timeout closes connections without streams.
+            server: .countedHTTP2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(
                 idleTimeout: .milliseconds(Int64(configuration.http.idleTimeoutSeconds * 1000)),
                 streamConfiguration: HTTP1Channel.Configuration(
                     additionalChannelHandlers: edge.requestHandlers(),
                     httpDecoderConfiguration: .init(maxHeaderFieldSize: configuration.http.maxHeaderBytes,
-                                                    maxHeaderListSize: configuration.http.maxHeaderBytes)))),
+                                                    maxHeaderListSize: configuration.http.maxHeaderBytes))),
+                edge: edge),
             configuration: .init(address: .hostname(configuration.http.host, port: tls.port), serverName: "FieldRelay"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port

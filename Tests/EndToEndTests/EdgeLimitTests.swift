@@ -161,5 +161,12 @@ final class RawConnection: @unchecked Sendable {
         return String(decoding: received, as: UTF8.self)
     }
 
-    func close() { _ = Glibc.close(fd) }
+    private var closed = false
+
+    /// Closes once; later calls do nothing (a second close could hit a descriptor since reused).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        _ = Glibc.close(fd)
+    }
 }
