@@ -35,10 +35,7 @@ public final class HTTPEdge: Sendable {
     }
 
     public func requestHandlers() -> [any RemovableChannelHandler] {
-        var perStream = limits
-        // An HTTP/2 stream is one request: no idle keep-alive to time out (HTTP/2's own idle timeout
-        // covers the connection).
-        perStream.idleTimeout = .seconds(3600)
-        return [HTTPEdgeGuard(limits: perStream, counters: counters, slots: slots, role: .request)]
+        // The guard learns where it sits: on an HTTP/2 stream it has no idle timeout of its own.
+        [HTTPEdgeGuard(limits: limits, counters: counters, slots: slots, role: .request)]
     }
 }

@@ -43,9 +43,13 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests whose response has not ended yet (more than one only with pipelining).
     private var responsesPending = 0
     private var timer: Scheduled<Void>?
+    /// `limits.idleTimeout`, except on an HTTP/2 stream: one request, no keep-alive to time out
+    /// (HTTP/2's own idle timeout covers the connection).
+    private var idleTimeout: Duration
 
     init(limits: HTTPEdgeLimits, counters: HTTPEdgeCounters, slots: HTTPConnectionSlots, role: Role) {
         self.limits = limits
+        self.idleTimeout = limits.idleTimeout
         self.counters = counters
         self.slots = slots
         self.role = role
@@ -85,7 +89,13 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .request:
             // Under HTTP/1.1 over TLS the guard is in the connection's own pipeline; on an HTTP/2
             // stream the connection is the stream channel's parent.
-            slotID = slots.slot(of: context.channel) ?? context.channel.parent.flatMap { slots.slot(of: $0) }
+            if let own = slots.slot(of: context.channel) {
+                // HTTP/1.1 over TLS: a keep-alive connection like a plain one, idle timeout and all.
+                slotID = own
+            } else {
+                slotID = context.channel.parent.flatMap { slots.slot(of: $0) }
+                idleTimeout = .seconds(3600)
+            }
         }
         rearm(context)
     }
@@ -199,7 +209,7 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         timer = nil
         running = want
         guard let want else { return }
-        let after = want == .body ? limits.bodyTimeout : limits.idleTimeout
+        let after = want == .body ? limits.bodyTimeout : idleTimeout
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(after)) { [self] in
             timer = nil
             running = nil

@@ -162,17 +162,32 @@ struct HTTPSConnectionLimitTests {
         #expect(await idle.exited(within: .seconds(10)))
     }
 
+    @Test("an idle HTTP/1.1-over-TLS connection is closed after http.idleTimeoutSeconds like a plain one; an HTTP/2 request in progress is not")
+    func idleTLSTimesOut() async throws {
+        let (gateway, tlsPort) = try await Self.gateway(maxConnections: 100, idleTimeoutSeconds: 2)
+        let idle = try HeldClient.idleTLS(port: tlsPort)
+        defer { idle.stop() }
+        let busy = try HeldClient.upload(port: tlsPort, http2: true, token: gateway.adminToken)
+        defer { busy.stop() }
+        #expect(await idle.exited(within: .seconds(20)), "the server should have closed the idle TLS connection")
+        // The HTTP/2 request has been in progress for longer than the idle timeout; it still completes.
+        busy.finishUpload()
+        #expect(await busy.result() == "2 422")
+        #expect((try await Self.metrics(port: gateway.httpPort))["fieldrelay_http_connections_closed_total{reason=\"idle_timeout\"}"] ?? 0 >= 1)
+        await gateway.stop()
+    }
+
     // MARK: - Helpers
 
     /// A gateway with HTTPS on, long timeouts (nothing here is closed for idling) and the given cap.
-    static func gateway(maxConnections: Int) async throws -> (RunningGateway, Int) {
+    static func gateway(maxConnections: Int, idleTimeoutSeconds: Double = 60) async throws -> (RunningGateway, Int) {
         let (certificate, key) = try await Self.certificate()
         let gateway = try await RunningGateway.start {
             $0.http.tls.certificateFile = certificate
             $0.http.tls.keyFile = key
             $0.http.tls.port = 0
             $0.http.maxConnections = maxConnections
-            $0.http.idleTimeoutSeconds = 60
+            $0.http.idleTimeoutSeconds = idleTimeoutSeconds
             $0.http.bodyTimeoutSeconds = 60
         }
         try await eventually("the HTTPS server listening") { gateway.application.httpsPort != nil }
