@@ -4,8 +4,8 @@ import ServiceLifecycle
 /// Keeps joint reporting in step with changes made elsewhere: organisations re-read when a hall
 /// source changes (an organisation added or removed, an import), the token index and the SRT read
 /// key generations re-read every few seconds (a token revoked or a read key rotated by the CLI
-/// stops working within that time). Closes the database after
-/// the HTTP server has drained (it comes before the server in the service list, so it stops after).
+/// stops working within that time). Closes the database after the HTTP server has drained (it
+/// comes before the server in the service list, so it stops after).
 struct ReportingService: Service {
     let services: ReportingServices
     var tokenRefresh: Duration = .seconds(5)

@@ -36,7 +36,8 @@ public final class ReportingServices: Sendable {
     /// The media policy for HLS: lab open, admin all, organisations by the viewing rules.
     public var mediaAccess: ScopedMediaAccess { ScopedMediaAccess(context: context) }
 
-    /// The service that keeps the directory, the token index and the read key generations fresh and closes the database.
+    /// The service that keeps the directory, the token index and the read key generations fresh,
+    /// and closes the database.
     var service: ReportingService { ReportingService(services: self) }
 
     static func build(dataDirectory: URL, registry: Registry, adminToken: String, logger: Logger) async throws -> ReportingServices {
