@@ -5,20 +5,23 @@ import JointReporting
 import ReportingStore
 
 /// What the joint-reporting routes and the scoped media policy share: the coordinator and the
-/// three kinds of token (the admin's, organisations', short-lived viewer tokens).
+/// three kinds of token (the admin's, organisations', short-lived viewer tokens), and the SRT read
+/// keys the admin rotates.
 public struct ReportingContext: Sendable {
     public let coordinator: SessionCoordinator
     public let adminTokens: AccessTokens
     public let organisationTokens: OrganisationTokens
     public let viewerTokens: ViewerTokenSigner
+    public let srtReadKeys: SRTReadKeyGenerations
     let authenticationRefusals = RefusalThrottle(window: .seconds(10))
 
     public init(coordinator: SessionCoordinator, adminTokens: AccessTokens, organisationTokens: OrganisationTokens,
-                viewerTokens: ViewerTokenSigner) {
+                viewerTokens: ViewerTokenSigner, srtReadKeys: SRTReadKeyGenerations) {
         self.coordinator = coordinator
         self.adminTokens = adminTokens
         self.organisationTokens = organisationTokens
         self.viewerTokens = viewerTokens
+        self.srtReadKeys = srtReadKeys
     }
 
     /// The caller behind the request's token (`Authorization: Bearer`, or `?token=`).

@@ -4,7 +4,7 @@ import ReportingStore
 
 extension ReportingController {
     /// Organisation tokens, for the admin only: issue (`POST /orgs/{id}/tokens` → `{token}`),
-    /// list, revoke.
+    /// list, revoke. And SRT read keys: `POST /orgs/{id}/srt-key/rotate` (also `admin`) → `{key}`.
     func addTokenRoutes(to api: RouterGroup<Context>) {
         api.post("orgs/{id}/tokens") { request, context in
             try self.context.adminTokens.requireAdmin(request)
@@ -44,6 +44,19 @@ extension ReportingController {
             }
             return try Self.json(ReportingResponse.TokenList(tokens: [try await self.context.organisationTokens.database.tokens(organisation: org)
                 .first { $0.id == id } ?? info]))
+        }
+        // The old key is refused from the next handshake on, and readers connected with it are cut.
+        api.post("orgs/{id}/srt-key/rotate") { request, context in
+            try self.context.adminTokens.requireAdmin(request)
+            let id = try context.parameters.require("id")
+            let caller = id == "admin" ? id : try knownOrganisation(context)
+            let rotated: (key: String, generation: Int)
+            do {
+                rotated = try await self.context.srtReadKeys.rotate(caller)
+            } catch {
+                throw APIError(.serviceUnavailable, "the read key could not be rotated")
+            }
+            return try Self.json(ReportingResponse.SRTReadKey(org: caller, key: rotated.key, generation: rotated.generation))
         }
     }
 

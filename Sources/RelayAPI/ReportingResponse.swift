@@ -96,4 +96,12 @@ enum ReportingResponse {
     struct TokenList: Encodable, Sendable {
         var tokens: [OrganisationTokenInfo]
     }
+
+    struct SRTReadKey: Encodable, Sendable {
+        /// The organisation id, or `admin`.
+        var org: String
+        /// The new passphrase for `u=<org>`; the previous one no longer works.
+        var key: String
+        var generation: Int
+    }
 }

@@ -17,19 +17,23 @@ struct IngestAdmission: SRTAdmission {
     let readers: ReaderPolicy?
     let logger: Logger
 
-    /// Who may read registered sources over SRT: `u=<org>` (or `u=admin`) with that caller's read
-    /// key as the passphrase, and the same viewing rules as HLS. Answered from memory.
+    /// Who may read registered sources over SRT: `u=<org>` (or `u=admin`) with that caller's
+    /// current read key as the passphrase, and the same viewing rules as HLS. Answered from memory.
     struct ReaderPolicy: Sendable {
+        /// The caller's read key at its current generation.
         var readKey: @Sendable (String) -> String
+        /// The caller's read key generation, raised by each rotation.
+        var keyGeneration: @Sendable (String) -> Int
         var organisationExists: @Sendable (String) -> Bool
         var canView: @Sendable (String, String) -> Bool
     }
 
     enum Verdict {
         case publish(PathName, passphrase: String?)
-        /// `viewer`: the organisation whose permission must last for the whole read (nil for the
-        /// admin and for lab paths).
-        case read(PathName, passphrase: String?, viewer: String?)
+        /// `user`: who reads a registered source (`u=`, an organisation or `admin`), whose key must
+        /// stay current for the whole read, and, unless it is the admin, the viewing rules too
+        /// (nil for lab paths).
+        case read(PathName, passphrase: String?, user: String?)
         case refuse(SRTRejectCode, String)
     }
 
@@ -82,7 +86,7 @@ struct IngestAdmission: SRTAdmission {
                 return .refuse(.notFound, "\(name) is not live")
             }
             guard openIngest else { return .refuse(.forbidden, "lab paths exist only with open ingest") }
-            return .read(name, passphrase: nil, viewer: nil)
+            return .read(name, passphrase: nil, user: nil)
         }
         guard let readers else { return .refuse(.forbidden, "reading registered sources over SRT is not configured") }
         guard let user, !user.isEmpty else {
@@ -97,7 +101,7 @@ struct IngestAdmission: SRTAdmission {
         guard paths.path(name) != nil else {
             return .refuse(.notFound, "\(name) is not live")
         }
-        return .read(name, passphrase: readers.readKey(user), viewer: user == "admin" ? nil : user)
+        return .read(name, passphrase: readers.readKey(user), user: user)
     }
 
     func admit(_ handshake: SRTHandshake) -> SRTAdmissionDecision {
@@ -118,17 +122,25 @@ struct IngestAdmission: SRTAdmission {
     }
 
     func accepted(_ connection: SRTConnection) -> (any SRTConnectionHandler)? {
-        if case .read(let name, _, let viewer) = evaluate(connection.streamID) {
+        if case .read(let name, _, let user) = evaluate(connection.streamID) {
             guard let path = paths.path(name) else { return nil }
             // Permission is not checked once at the door: a session that closes, or removes the
-            // organisation, ends its SRT read as it ends its HLS access (checked per access unit).
-            var stillAllowed: (@Sendable () -> Bool)?
-            if let viewer, let readers {
+            // organisation, ends its SRT read as it ends its HLS access, and a rotation of the
+            // caller's read key ends reads made with the old key (checked per access unit). The
+            // generation is the one current at the accept, a moment after the listen callback
+            // chose the key: a rotation between the two (one handshake round trip) goes unseen.
+            var revocation: (@Sendable () -> String?)?
+            if let user, let readers {
                 let source = name.description
-                stillAllowed = { readers.canView(viewer, source) }
+                let generation = readers.keyGeneration(user)
+                revocation = {
+                    if readers.keyGeneration(user) != generation { return "the read key of u=\(user) has been rotated" }
+                    if user != "admin", !readers.canView(user, source) { return "the viewing rules no longer let this reader see \(source)" }
+                    return nil
+                }
             }
             let reader = SRTReaderSession(connection: connection, path: path, counters: counters, logger: logger,
-                                          stillAllowed: stillAllowed)
+                                          revocation: revocation)
             reader.start()
             return reader
         }

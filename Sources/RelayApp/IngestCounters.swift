@@ -12,7 +12,8 @@ public final class IngestCounters: Sendable {
     public let publishersConnected = Atomic<Int>(0)
     public let readersConnected = Atomic<Int>(0)
     public let readersDropped = Atomic<Int>(0)
-    /// SRT readers disconnected because the viewing rules stopped letting them see the path.
+    /// SRT readers disconnected because the viewing rules stopped letting them see the path, or
+    /// because the read key they connected with was rotated.
     public let readersRevoked = Atomic<Int>(0)
 
     public init() {}

@@ -157,7 +157,8 @@ extension RelayApplication {
         let directory = registry.admission
         let readKeys = reporting.srtReadKeys
         let readerPolicy = IngestAdmission.ReaderPolicy(
-            readKey: { readKeys.key(for: $0) },
+            readKey: { readKeys.currentKey(for: $0) },
+            keyGeneration: { readKeys.generation(for: $0) },
             organisationExists: { directory.lookup(path: "hall/\($0)") != nil },
             canView: { coordinator.canView(org: $0, path: $1) })
         let admission = IngestAdmission(paths: paths, admissionIndex: registry.admission, openIngest: configuration.srt.openIngest,

@@ -71,7 +71,7 @@ struct RelayMetrics: Sendable {
             MetricFamily(name: "fieldrelay_srt_readers_dropped_total", help: "SRT readers dropped because they could not keep up.",
                          kind: .counter, value: Double(ingest.readersDropped.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_readers_revoked_total",
-                         help: "SRT readers disconnected because the viewing rules no longer let them see the path (a session closed, a removal).",
+                         help: "SRT readers disconnected because the viewing rules no longer let them see the path (a session closed, a removal) or their read key was rotated.",
                          kind: .counter, value: Double(ingest.readersRevoked.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_handshakes_admitted_total", help: "Handshakes the listen callback admitted.", kind: .counter,
                          value: Double(counters.admitted.load(ordering: .relaxed))),

@@ -2,9 +2,10 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps joint reporting in step with changes made elsewhere: organisations re-read when a hall
-/// source changes (an organisation added or removed, an import), the token index re-read every few
-/// seconds (a token revoked by the CLI stops working within that time). Closes the database after
-/// the HTTP server has drained (it comes before the server in the service list, so it stops after).
+/// source changes (an organisation added or removed, an import), the token index and the SRT read
+/// key generations re-read every few seconds (a token revoked or a read key rotated by the CLI
+/// stops working within that time). Closes the database after the HTTP server has drained (it
+/// comes before the server in the service list, so it stops after).
 struct ReportingService: Service {
     let services: ReportingServices
     var tokenRefresh: Duration = .seconds(5)
@@ -30,6 +31,7 @@ struct ReportingService: Service {
                             return
                         }
                         try? await services.organisationTokens.refresh()
+                        try? await services.srtReadKeys.refresh()
                     }
                 }
                 await group.next()

@@ -13,15 +13,16 @@ public final class ReportingServices: Sendable {
     public let database: ReportingDatabase
     public let organisationTokens: OrganisationTokens
     public let viewerTokens: ViewerTokenSigner
-    /// Passphrases for reading feeds over SRT (`u=<org>`), derived from the audit key.
-    public let srtReadKeys: SRTReadKeys
+    /// Passphrases for reading feeds over SRT (`u=<org>`), derived from the audit key, at each
+    /// caller's current generation.
+    public let srtReadKeys: SRTReadKeyGenerations
     /// What RelayAPI's reporting routes and `ScopedMediaAccess` share.
     public let context: ReportingContext
     let directory: RegistryDirectory
     let logger: Logger
 
     init(coordinator: SessionCoordinator, database: ReportingDatabase, organisationTokens: OrganisationTokens,
-         viewerTokens: ViewerTokenSigner, srtReadKeys: SRTReadKeys, context: ReportingContext, directory: RegistryDirectory, logger: Logger) {
+         viewerTokens: ViewerTokenSigner, srtReadKeys: SRTReadKeyGenerations, context: ReportingContext, directory: RegistryDirectory, logger: Logger) {
         self.coordinator = coordinator
         self.srtReadKeys = srtReadKeys
         self.database = database
@@ -35,7 +36,8 @@ public final class ReportingServices: Sendable {
     /// The media policy for HLS: lab open, admin all, organisations by the viewing rules.
     public var mediaAccess: ScopedMediaAccess { ScopedMediaAccess(context: context) }
 
-    /// The service that keeps the directory and the token index fresh and closes the database.
+    /// The service that keeps the directory, the token index and the read key generations fresh,
+    /// and closes the database.
     var service: ReportingService { ReportingService(services: self) }
 
     static func build(dataDirectory: URL, registry: Registry, adminToken: String, logger: Logger) async throws -> ReportingServices {
@@ -62,10 +64,11 @@ public final class ReportingServices: Sendable {
             await checkRecord(coordinator, key: key.key, dataDirectory: dataDirectory, logger: logger)
             let organisationTokens = try await OrganisationTokens(database: database)
             let viewerTokens = ViewerTokenSigner(auditKey: key.key)
+            let srtReadKeys = try await SRTReadKeyGenerations(database: database, keys: SRTReadKeys(auditKey: key.key))
             let context = ReportingContext(coordinator: coordinator, adminTokens: AccessTokens(admin: adminToken),
-                                           organisationTokens: organisationTokens, viewerTokens: viewerTokens)
+                                           organisationTokens: organisationTokens, viewerTokens: viewerTokens, srtReadKeys: srtReadKeys)
             return ReportingServices(coordinator: coordinator, database: database, organisationTokens: organisationTokens,
-                                     viewerTokens: viewerTokens, srtReadKeys: SRTReadKeys(auditKey: key.key), context: context,
+                                     viewerTokens: viewerTokens, srtReadKeys: srtReadKeys, context: context,
                                      directory: directory, logger: logger)
         } catch let error as RelayAppError {
             throw error

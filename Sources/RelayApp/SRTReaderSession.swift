@@ -23,13 +23,14 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
 
     static let messageSize = 1316
 
-    /// Whether the reader may still see the path by the viewing rules (nil: always, the admin or a
-    /// lab path). Asked for every access unit: an in-memory look-up, the same HLS makes per request.
-    private let stillAllowed: (@Sendable () -> Bool)?
+    /// Why the reader may no longer read the path (its read key rotated, or the viewing rules no
+    /// longer let it see the path), or nil while it may (always nil for a lab path). Asked for
+    /// every access unit: in-memory look-ups, the same HLS makes per request.
+    private let revocation: (@Sendable () -> String?)?
 
     init(connection: SRTConnection, path: LivePath, counters: IngestCounters, logger: Logger,
-         stillAllowed: (@Sendable () -> Bool)? = nil) {
-        self.stillAllowed = stillAllowed
+         revocation: (@Sendable () -> String?)? = nil) {
+        self.revocation = revocation
         self.connection = connection
         self.path = path
         self.counters = counters
@@ -62,8 +63,8 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
                 logger.warning("cannot mux this program for SRT readers", metadata: ["error": "\(error)"])
             }
         case .accessUnit(let unit):
-            if let stillAllowed, !stillAllowed() {
-                drop("the viewing rules no longer let this reader see \(path.name)", revoked: true)
+            if let reason = revocation?() {
+                drop(reason, revoked: true)
                 return
             }
             guard let muxer else { return }

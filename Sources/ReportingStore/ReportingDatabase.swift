@@ -7,7 +7,8 @@ import Logging
 /// with the audit key and the chain's checkpoint in files of their own next to it.
 ///
 /// Implements `JointReporting.ReportingStore`: one transaction per event with the incident and
-/// session it changed, then the checkpoint file. Also keeps organisation tokens (hashed).
+/// session it changed, then the checkpoint file. Also keeps organisation tokens (hashed) and the
+/// SRT read key generations.
 /// Methods that touch the database are `async`: GRDB runs them on its own serial queues, so no
 /// Swift-concurrency or event-loop thread waits on SQLite.
 public final class ReportingDatabase: JointReporting.ReportingStore, Sendable {

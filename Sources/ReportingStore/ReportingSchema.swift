@@ -73,6 +73,18 @@ enum ReportingSchema {
                 CREATE INDEX organisationToken_organisationId ON organisationToken(organisationId);
                 """)
         }
+
+        migrator.registerMigration("v1-srt-read-key-generations") { db in
+            // The generation of each caller's SRT read key (an organisation id, or 'admin'); no
+            // row is generation 0, the key derived before rotation existed. Only ever raised.
+            try db.execute(sql: """
+                CREATE TABLE srtReadKeyGeneration (
+                    caller TEXT NOT NULL PRIMARY KEY,
+                    generation INTEGER NOT NULL CHECK (generation > 0),
+                    rotatedAt INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -9,8 +9,8 @@ import RoomRegistry
 struct OrgsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "orgs",
-        abstract: "Organisation tokens for joint reporting (issue, list, revoke) and SRT read keys.",
-        subcommands: [Token.self, Tokens.self, Revoke.self, SRTKey.self])
+        abstract: "Organisation tokens for joint reporting (issue, list, revoke) and SRT read keys (print, rotate).",
+        subcommands: [Token.self, Tokens.self, Revoke.self, SRTKey.self, RotateSRTKey.self])
 
     struct SRTKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,14 +24,29 @@ struct OrgsCommand: AsyncParsableCommand {
         var data: String = "./data"
 
         func run() async throws {
-            let directory = URL(fileURLWithPath: data)
-            if id != "admin" { try await OrgsCommand.requireOrganisation(id, in: directory) }
-            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(AuditKeyFile.fileName).path) else {
-                throw ValidationError("no \(AuditKeyFile.fileName) in \(directory.path): start the server once first")
-            }
-            let key = try AuditKeyFile.loadOrCreate(directory: directory)
-            print(SRTReadKeys(auditKey: key.key).key(for: id))
-            FileHandle.standardError.write(Data("read with: srt://HOST:PORT?streamid=#!::r=<path>,m=request,u=\(id)&passphrase=<key>\n".utf8))
+            let keys = try await OrgsCommand.openSRTReadKeys(id, data: data)
+            defer { try? keys.database.close() }
+            OrgsCommand.printReadKey(keys.currentKey(for: id), for: id)
+        }
+    }
+
+    struct RotateSRTKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-srt-key",
+            abstract: "Replace an organisation's (or admin's) SRT read key and print the new one; the old key stops working (a running server: within seconds, cutting readers that use it).")
+
+        @Argument(help: "Organisation id, or admin.")
+        var id: String
+
+        @Option(name: .long, help: "Data directory (default ./data).")
+        var data: String = "./data"
+
+        func run() async throws {
+            let keys = try await OrgsCommand.openSRTReadKeys(id, data: data)
+            defer { try? keys.database.close() }
+            let rotated = try await OrgsCommand.failing { try await keys.rotate(id) }
+            OrgsCommand.printReadKey(rotated.key, for: id)
+            FileHandle.standardError.write(Data("read key of \(id) rotated (generation \(rotated.generation)); the previous key no longer works\n".utf8))
         }
     }
 
@@ -103,6 +118,30 @@ struct OrgsCommand: AsyncParsableCommand {
         } catch let error as RegistryError {
             throw ValidationError("\(error.message) (registry in \(directory.path))")
         }
+    }
+
+    /// The read keys of the data directory, after checking that `id` is `admin` or a known
+    /// organisation and that the server has made the audit key they derive from.
+    static func openSRTReadKeys(_ id: String, data: String) async throws -> SRTReadKeyGenerations {
+        let directory = URL(fileURLWithPath: data)
+        if id != "admin" { try await requireOrganisation(id, in: directory) }
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(AuditKeyFile.fileName).path) else {
+            throw ValidationError("no \(AuditKeyFile.fileName) in \(directory.path): start the server once first")
+        }
+        let key = try AuditKeyFile.loadOrCreate(directory: directory)
+        let database = try openStore(directory)
+        do {
+            return try await failing { try await SRTReadKeyGenerations(database: database, keys: SRTReadKeys(auditKey: key.key)) }
+        } catch {
+            try? database.close()
+            throw error
+        }
+    }
+
+    /// The key alone on standard output, so a script can capture it; how to use it on standard error.
+    static func printReadKey(_ key: String, for id: String) {
+        print(key)
+        FileHandle.standardError.write(Data("read with: srt://HOST:PORT?streamid=#!::r=<path>,m=request,u=\(id)&passphrase=<key>\n".utf8))
     }
 
     static func openStore(_ directory: URL) throws -> ReportingDatabase {

@@ -18,6 +18,7 @@ final class AccessFixture {
     private let camera: Subprocess
     private var tokens: [String: String] = [:]
     private var revokedToken = ""
+    private var rotatedReadKey = ""
     private var expiredToken = ""
     private var forgedToken = ""
     private var viewerURLToken = ""
@@ -54,6 +55,9 @@ final class AccessFixture {
         revokedToken = try #require(issued.string("token"))
         let id = try #require(issued["id"] as? Int)
         try await admin.must("DELETE", "/api/v1/orgs/\(Self.ownCounty)/tokens/\(id)")
+        // The own county's SRT read key, rotated away through the API.
+        rotatedReadKey = gateway.application.reporting.srtReadKeys.currentKey(for: Self.ownCounty)
+        try await admin.must("POST", "/api/v1/orgs/\(Self.ownCounty)/srt-key/rotate")
         // A genuine viewer token of the own county, expired an hour ago less its lifetime.
         expiredToken = gateway.application.reporting.viewerTokens.issue(for: .organisation(Self.ownCounty), now: Date(timeIntervalSinceNow: -3600))
         // The right shape, claiming the admin, a MAC that is not the gateway's.
@@ -116,11 +120,12 @@ final class AccessFixture {
     /// `u=` and passphrase for an SRT read; nil where the column does not apply.
     func srtCredential(_ caller: AccessCaller) -> (user: String?, passphrase: String?)? {
         let keys = gateway.application.reporting.srtReadKeys
-        func own(_ user: String) -> (String?, String?) { (user, keys.key(for: user)) }
+        func own(_ user: String) -> (String?, String?) { (user, keys.currentKey(for: user)) }
         switch caller {
         case .none: return (nil, nil)
         case .forged: return ("admin", "ForgedForgedForgedForged")
-        case .expired, .revoked, .departmentAfterViewerURL: return nil
+        case .revoked: return (Self.ownCounty, rotatedReadKey)
+        case .expired, .departmentAfterViewerURL: return nil
         case .admin: return own("admin")
         case .city: return own(Self.city)
         case .ownCounty: return own(Self.ownCounty)
@@ -167,6 +172,7 @@ final class AccessFixture {
         case "GET /api/v1/orgs/{id}/provisioning": return try await status("GET", "/api/v1/orgs/\(Self.ownCounty)/provisioning", caller)
         case "POST /api/v1/orgs/{id}/tokens": return try await status("POST", "/api/v1/orgs/\(Self.ownCounty)/tokens", caller)
         case "GET /api/v1/orgs/{id}/tokens": return try await status("GET", "/api/v1/orgs/\(Self.ownCounty)/tokens", caller)
+        case "POST /api/v1/orgs/{id}/srt-key/rotate": return try await status("POST", "/api/v1/orgs/\(Self.otherCounty)/srt-key/rotate", caller)
         case "DELETE /api/v1/orgs/{id}/tokens/{token}":
             let issued = try await gateway.client(gateway.adminToken).must("POST", "/api/v1/orgs/\(Self.otherCounty)/tokens")
             let id = try #require(issued["id"] as? Int)

@@ -182,7 +182,7 @@ enum AccessRules {
     /// township 520602001 (hosts the session); department 520600-water. "forged" is a viewer token of
     /// the right shape claiming the admin with a wrong MAC; "expired" a genuine viewer token of the
     /// own county that expired; "revoked" an organisation token of the own county revoked by the
-    /// admin. `S` = 200 and the list names the item, `B` = 200 and it does not.
+    /// admin (for SRT: the own county's read key from before the admin rotated it). `S` = 200 and the list names the item, `B` = 200 and it does not.
     static let table: [Row] = {
         let S = AccessOutcome.sees, B = AccessOutcome.blind, R = AccessOutcome.reads, X = AccessOutcome.notApplicable
         func rej(_ code: Int) -> AccessOutcome { .rejected(code) }
@@ -229,6 +229,7 @@ enum AccessRules {
             Row(route: "POST /api/v1/orgs/{id}/tokens", expected:  [401,   403,    403,    403,    201,   403,  403,   403,   403,  403,    403,   403,    403,   403]),
             Row(route: "GET /api/v1/orgs/{id}/tokens", expected: adminOnly),
             Row(route: "DELETE /api/v1/orgs/{id}/tokens/{token}", expected: adminOnly),
+            Row(route: "POST /api/v1/orgs/{id}/srt-key/rotate", expected: adminOnly),
 
             // Joint reporting, reads: jurisdiction over the scene, or taking part (invited, joined,
             // left; a closed session stays visible to those who took part: the record is theirs too).
@@ -286,15 +287,16 @@ enum AccessRules {
             Row(route: "GET /hls/room/520603001201/index.m3u8 (not live)", expected: [401, 403, 401, 403, 404, 404, 403, 404, 403, 403, 403, 403, 403, 403]),
 
             // SRT read: `u=<org>` with that organisation's read key as the passphrase. "forged" claims
-            // u=admin with a wrong key (refused inside libsrt's handshake). SRT read keys do not
-            // expire and are not viewer tokens: those columns do not apply.
-            //                                                      none       forged   expired revoked admin city county  other     town  dBefore   dInvit    dDuring dAfter    dAfterV
-            Row(route: "SRT read room/520602001201", expected:     [rej(1401), refused, X,      X,      R,    R,   R,      rej(1403), R,    rej(1403), rej(1403), R,      rej(1403), X]),
+            // u=admin with a wrong key (refused inside libsrt's handshake); "revoked" is the own
+            // county's key from before the admin rotated it (the county itself reads with the new
+            // one). SRT read keys do not expire and are not viewer tokens: those columns do not apply.
+            //                                                      none       forged   expired revoked  admin city county  other     town  dBefore   dInvit    dDuring dAfter    dAfterV
+            Row(route: "SRT read room/520602001201", expected:     [rej(1401), refused, X,      refused, R,    R,   R,      rej(1403), R,    rej(1403), rej(1403), R,      rej(1403), X]),
             // Not live: the rules are applied before liveness, so without a key or outside the
             // rules the answer is the same as for a live room. (The listen callback runs before
             // libsrt checks the key, so a caller naming an allowed u= learns 1404 without the key:
             // the "forged" cell. SRT has no way to check the key first.)
-            Row(route: "SRT read room/520603001201 (not live)", expected: [rej(1401), rej(1404), X, X,      rej(1404), rej(1404), rej(1403), rej(1404), rej(1403), rej(1403), rej(1403), rej(1403), rej(1403), X]),
+            Row(route: "SRT read room/520603001201 (not live)", expected: [rej(1401), rej(1404), X, rej(1403), rej(1404), rej(1404), rej(1403), rej(1404), rej(1403), rej(1403), rej(1403), rej(1403), rej(1403), X]),
             Row(route: lingeringReader, expected:                  [X,     X,      X,      X,      X,     X,    X,     X,     X,    X,      X,     X,      cut,   X]),
         ]
     }()
