@@ -66,6 +66,7 @@ public final class FragmentedMP4Muxer {
                 guard let extradata = track.extradata, !extradata.isEmpty else {
                     throw MediaError(.unsupportedCodec, "\(track.codec) track without codec configuration")
                 }
+                try ParameterSetCheck.verify(track)
                 let padding = Int(cffmpeg_input_padding())
                 guard let buffer = av_mallocz(extradata.count + padding)?.assumingMemoryBound(to: UInt8.self) else {
                     throw MediaError(.outOfMemory, "extradata")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MediaTypes
 import Testing
+import TestSupport
 @testable import MediaRemux
 
 /// Inputs the `intake` fuzzer (Tests/Fuzz/targets/IntakeFuzz.swift) found failing, replayed the
@@ -71,6 +72,33 @@ struct IntakeFuzzRegressionTests {
             }
         }
         #expect(refusals >= 3 * refused.count)
+    }
+
+    /// An H.265 keyframe whose parameter sets hold a mangled SPS: libavformat 59's hvcC writer read
+    /// past its end into a short-term reference picture set count of 2^32 - 1, passed its size
+    /// check (a negative "bits left" compared as unsigned) and looped for minutes inside
+    /// `avformat_write_header` (intake fuzzer: a hang, so a receive loop and its cameras would stop).
+    /// libavcodec's decoder now vets the sets first (`ParameterSetCheck`) and the muxer refuses them.
+    /// The input's control block (a timestamp jump) is zeroed here: the parameter sets do not depend on it.
+    @Test("H.265 parameter sets with an SPS read past its end are refused before libavformat's hvcC writer")
+    func hevcSPSOverread() throws {
+        let (tracks, _) = try Self.replay(try Self.input("intake-hevc-sps-overread-hang"))
+        let hevc = try #require(tracks.flatMap { $0 }.first { $0.codec == .hevc && $0.extradata != nil }, "no H.265 track with parameter sets")
+        #expect(throws: MediaError.self) { try ParameterSetCheck.verify(hevc) }
+        for list in tracks where list.contains(where: { $0.codec == .hevc }) {
+            #expect(throws: MediaError.self) { _ = try FragmentedMP4Muxer(tracks: list) }
+        }
+    }
+
+    @Test("parameter sets from real encoders pass the check: x264 and x265 through the intake")
+    func realParameterSetsPass() async throws {
+        for video in [Clips.Video.h264, .hevc] {
+            let clip = try await Clips.make(.init(video: video, audio: true, seconds: 2, keyframeSeconds: 1))
+            let (tracks, _, _) = try demux([UInt8](Data(contentsOf: clip)))
+            let track = try #require(tracks.last?.first { $0.codec.isVideo })
+            try ParameterSetCheck.verify(track)
+            _ = try FragmentedMP4Muxer(tracks: try #require(tracks.last))
+        }
     }
 
     /// An AAC access unit of 8 bytes whose ADTS header says a CRC follows (9 header bytes): the
