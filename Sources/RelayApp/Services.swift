@@ -1,5 +1,6 @@
 import Synchronization
 import Logging
+import MediaTypes
 import ServiceLifecycle
 import SRTTransport
 import StreamHub
@@ -21,15 +22,20 @@ struct HousekeepingService: Service {
     let interval: Duration
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                paths.tick()
+        await runEvery(interval) { paths.tick() }
+    }
+}
+
+/// Calls `body` every `interval` until graceful shutdown or cancellation.
+func runEvery(_ interval: Duration, _ body: @escaping @Sendable () -> Void) async {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
             }
+            body()
         }
     }
 }
@@ -50,32 +56,22 @@ struct HeapTrimService: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                trimOnce()
-            }
-        }
+        await runEvery(interval) { trimOnce() }
     }
 
     func trimOnce() {
         let before = ProcessHeap.residentBytes() ?? 0
-        let started = ContinuousClock.now
+        let started = MonotonicClock.now()
         ProcessHeap.trim()
-        let elapsed = ContinuousClock.now - started
+        let elapsed = Int(MonotonicClock.now() &- started)
         let after = ProcessHeap.residentBytes() ?? before
         let returned = max(0, before - after)
         counters.trims.add(1, ordering: .relaxed)
         counters.bytesReturned.add(returned, ordering: .relaxed)
-        counters.nanoseconds.add(Int(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000),
-                                 ordering: .relaxed)
+        counters.nanoseconds.add(elapsed, ordering: .relaxed)
         if returned >= 32 << 20 {
             logger.info("freed memory given back to the system", metadata: [
-                "returnedMiB": "\(returned >> 20)", "residentMiB": "\(after >> 20)", "tookMs": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)",
+                "returnedMiB": "\(returned >> 20)", "residentMiB": "\(after >> 20)", "tookMs": "\(elapsed / 1_000_000)",
             ])
         }
     }

@@ -451,39 +451,47 @@ final class AccessFixture {
 
     /// The department's hardware decoder, connected while the session carries the room.
     func startDepartmentReader() async throws -> (Subprocess, URL) {
-        let file = Clips.directory.appendingPathComponent("access-lingering-\(UUID().uuidString).ts")
         let credential = try #require(srtCredential(.departmentDuring))
-        let reader = try Subprocess("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", srtURL(Self.room, credential),
-                                               "-c", "copy", "-f", "mpegts", "-y", file.path])
-        // Media flowing before the close.
+        return try await Self.startReader(url: srtURL(Self.room, credential), name: "the department's SRT reader during the session")
+    }
+
+    /// A hall decoder (real ffmpeg) reading `url` until stopped, returned once media has reached its
+    /// file (bounded wait).
+    static func startReader(url: String, name: String) async throws -> (Subprocess, URL) {
+        let file = Clips.directory.appendingPathComponent("reader-\(UUID().uuidString).ts")
+        let reader = try Subprocess("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", url, "-c", "copy", "-f", "mpegts", "-y", file.path])
         let deadline = ContinuousClock.now + .seconds(15)
-        while Self.size(of: file) == 0 && reader.isRunning && ContinuousClock.now < deadline {
+        while size(of: file) == 0 && reader.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
         }
-        guard Self.size(of: file) > 0 else {
+        guard size(of: file) > 0 else {
             reader.terminate()
-            throw TestFailure("the department's SRT reader received nothing during the session: \(reader.standardError)")
+            throw TestFailure("\(name) received nothing: \(reader.standardError)")
         }
         return (reader, file)
+    }
+
+    /// Whether a running reader was cut: its process ends within a bounded wait, or, still running,
+    /// its file stops growing.
+    static func wasCut(_ reader: (Subprocess, URL)) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while reader.0.isRunning && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        guard reader.0.isRunning else { return true }
+        let before = size(of: reader.1)
+        try? await Task.sleep(for: .seconds(2))
+        return size(of: reader.1) == before
     }
 
     /// After the close: `cut` when the reader's connection ended and its file stopped growing
     /// (bounded wait), `kept` when media still arrives.
     func readerWasCut(_ lingering: (Subprocess, URL)) async -> AccessOutcome {
-        let (reader, file) = lingering
         defer {
-            reader.terminate()
-            try? FileManager.default.removeItem(at: file)
+            lingering.0.terminate()
+            try? FileManager.default.removeItem(at: lingering.1)
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reader.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        if !reader.isRunning { return .cut }
-        // Still running: does media still arrive?
-        let before = Self.size(of: file)
-        try? await Task.sleep(for: .seconds(2))
-        return Self.size(of: file) > before ? .kept : .cut
+        return await Self.wasCut(lingering) ? .cut : .kept
     }
 
     static func size(of file: URL) -> Int {

@@ -7,14 +7,7 @@ import RelayApp
 struct HTTP2Tests {
     @Test("with a certificate configured, HTTPS answers over HTTP/2 (ALPN h2) and plain HTTP stays HTTP/1.1")
     func http2() async throws {
-        let directory = Clips.directory.appendingPathComponent("tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let (made, _, errors) = try await Subprocess.run("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate])
-        try #require(made == 0, "openssl: \(errors)")
+        let (certificate, key) = try await TestCertificate.make()
         let gateway = try await RunningGateway.start {
             $0.http.tls.certificateFile = certificate
             $0.http.tls.keyFile = key

@@ -181,7 +181,7 @@ struct HTTPSConnectionLimitTests {
 
     /// A gateway with HTTPS on, long timeouts (nothing here is closed for idling) and the given cap.
     static func gateway(maxConnections: Int, idleTimeoutSeconds: Double = 60) async throws -> (RunningGateway, Int) {
-        let (certificate, key) = try await Self.certificate()
+        let (certificate, key) = try await TestCertificate.make()
         let gateway = try await RunningGateway.start {
             $0.http.tls.certificateFile = certificate
             $0.http.tls.keyFile = key
@@ -192,18 +192,6 @@ struct HTTPSConnectionLimitTests {
         }
         try await eventually("the HTTPS server listening") { gateway.application.httpsPort != nil }
         return (gateway, gateway.application.httpsPort ?? 0)
-    }
-
-    static func certificate() async throws -> (String, String) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificate = directory.appendingPathComponent("cert.pem").path
-        let key = directory.appendingPathComponent("key.pem").path
-        let (made, _, errors) = try await Subprocess.run("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate])
-        guard made == 0 else { throw TestFailure("openssl: \(errors)") }
-        return (certificate, key)
     }
 
     /// A device registration whose JSON body never finishes: the route waits for it, so the request

@@ -69,32 +69,9 @@ struct SRTReadTests {
 
     /// A decoder reading until stopped, once media has reached its file (bounded wait).
     func startReader(_ gateway: RunningGateway, _ path: String, user: String, passphrase: String) async throws -> (Subprocess, URL) {
-        let file = Clips.directory.appendingPathComponent("read-long-\(UUID().uuidString).ts")
         let url = "srt://127.0.0.1:\(gateway.srtPort)?streamid=#!::r=\(path),m=request,u=\(user)&latency=200000&connect_timeout=3000"
             + "&passphrase=\(passphrase)&pbkeylen=16"
-        let reader = try Subprocess("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", url, "-c", "copy", "-f", "mpegts", "-y", file.path])
-        let deadline = ContinuousClock.now + .seconds(15)
-        while AccessFixture.size(of: file) == 0 && reader.isRunning && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        guard AccessFixture.size(of: file) > 0 else {
-            reader.terminate()
-            throw TestFailure("u=\(user) received nothing: \(reader.standardError)")
-        }
-        return (reader, file)
-    }
-
-    /// Whether a running reader was cut: its process ends within a bounded wait, or, still running,
-    /// its file stops growing.
-    func wasCut(_ reader: (Subprocess, URL)) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while reader.0.isRunning && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        guard reader.0.isRunning else { return true }
-        let before = AccessFixture.size(of: reader.1)
-        try? await Task.sleep(for: .seconds(2))
-        return AccessFixture.size(of: reader.1) == before
+        return try await AccessFixture.startReader(url: url, name: "u=\(user)")
     }
 
     /// Whether a running reader's file grows within a bounded wait.
@@ -139,7 +116,7 @@ struct SRTReadTests {
         #expect(newCountyKey != oldCountyKey && newCountyKey == keys.currentKey(for: county))
 
         // The county's decoder is cut; the city's, on its own key, still receives.
-        #expect(await wasCut(countyReader), "the reader on the rotated key is cut")
+        #expect(await AccessFixture.wasCut(countyReader), "the reader on the rotated key is cut")
         #expect(await keepsReceiving(cityReader), "another organisation's reader is unaffected")
         #expect(try await gateway.metric("fieldrelay_srt_readers_revoked_total") == 1)
 
