@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaTypes
 import RoomRegistry
 import ServiceLifecycle
 import StreamHub
@@ -54,7 +55,7 @@ struct StatusService: Service {
             seen.insert(path.name)
             var figures = LiveFigures(lastMediaAt: snapshot.lastMediaAt)
             if let previous = previousBytes[path.name] {
-                let seconds = Double((now - previous.at).components.seconds) + Double((now - previous.at).components.attoseconds) / 1e18
+                let seconds = (now - previous.at).inSeconds
                 if seconds > 0, snapshot.bytesIn >= previous.bytes {
                     figures.bitrate = Int(Double(snapshot.bytesIn - previous.bytes) * 8 / seconds)
                 }

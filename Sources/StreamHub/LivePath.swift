@@ -16,7 +16,7 @@ public final class LivePath: Sendable {
     private let state: Mutex<State>
     /// Segment numbering per packager kind ("classic", "low-latency"): owned by the path so it
     /// survives a packager that stops when idle and starts again on demand.
-    private let counters = Mutex([String: SequenceCounters]())
+    private let counters = Mutex([String: SharedSequenceCounters]())
     /// How much recent media the path keeps so a packager started on demand can backfill.
     let backfill: Int64
 
@@ -34,6 +34,8 @@ public final class LivePath: Sendable {
         var unitsIn = 0
         var publishers = 0
         var lastMediaWall: Date?
+        /// Readers still hearing their backfill, with the live events queued for them meanwhile.
+        var joining: [ObjectIdentifier: [PathEvent]] = [:]
     }
 
     struct Publisher {
@@ -47,8 +49,7 @@ public final class LivePath: Sendable {
 
     init(name: PathName, backfill: Duration = .seconds(30)) {
         self.name = name
-        let (seconds, attoseconds) = backfill.components
-        self.backfill = seconds * AccessUnit.clockRate + attoseconds / 1_000_000_000_000_000_000 * AccessUnit.clockRate
+        self.backfill = backfill.ticks(at: AccessUnit.clockRate)
         instance = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
         state = Mutex(State())
     }
@@ -64,34 +65,84 @@ public final class LivePath: Sendable {
     }
 
     public func addReader(_ reader: any PathReader, backfill: Backfill = .all) {
-        state.withLock { state in
-            state.readers.append(reader)
-            Self.backfill(reader, from: state, amount: backfill)
-        }
+        let replay = state.withLock { state in Self.join(reader, &state, amount: backfill) }
+        deliver(replay, to: reader)
     }
 
     /// The reader of this type, created (and backfilled with the recent media) if there is none:
     /// packagers start when first asked for, so unwatched paths cost nothing in packaging.
     public func reader<Reader: PathReader>(of type: Reader.Type, orCreate make: () throws -> Reader) rethrows -> Reader {
-        try state.withLock { state in
-            if let existing = state.readers.lazy.compactMap({ $0 as? Reader }).first { return existing }
+        let (reader, replay) = try state.withLock { state -> (Reader, Replay?) in
+            if let existing = state.readers.lazy.compactMap({ $0 as? Reader }).first { return (existing, nil) }
             let reader = try make()
-            state.readers.append(reader)
-            Self.backfill(reader, from: state)
-            return reader
+            return (reader, Self.join(reader, &state, amount: .all))
+        }
+        if let replay { deliver(replay, to: reader) }
+        return reader
+    }
+
+    /// What a joining reader hears before the live media: the current publisher's tracks and the
+    /// media the path kept, from a keyframe on.
+    struct Replay {
+        var reader: ObjectIdentifier
+        var events: [PathEvent]
+    }
+
+    /// Adds `reader` under the lock and takes what it must replay. The replay itself runs outside
+    /// the lock (`deliver`): muxing up to `paths.backfillSeconds` of media takes milliseconds, and the
+    /// publisher's receive loop, which needs this lock for every access unit, must not wait for it.
+    /// Live events that arrive meanwhile are queued for the reader and follow the replay in order.
+    private static func join(_ reader: any PathReader, _ state: inout State, amount: Backfill) -> Replay {
+        state.readers.append(reader)
+        var events: [PathEvent] = []
+        if !state.tracks.isEmpty, state.recent.tracks == state.tracks {
+            events.append(.tracks(state.tracks, discontinuity: false))
+            let units = amount == .all ? state.recent.units[...] : state.recent.sinceLastKeyframe
+            events.reserveCapacity(units.count + 3)
+            for unit in units { events.append(.accessUnit(unit)) }
+            if state.publisher == nil {
+                events.append(.publisherLeft)
+                if state.status == .offline { events.append(.ended) }
+            }
+        }
+        let id = ObjectIdentifier(reader)
+        state.joining[id] = []
+        return Replay(reader: id, events: events)
+    }
+
+    /// Replays, then hands the reader over to live delivery once no queued event is left. Live
+    /// events are delivered under the path lock; the hand-over happens under it too, so the reader
+    /// sees every event once, in order.
+    private func deliver(_ replay: Replay, to reader: any PathReader) {
+        var batch = replay.events
+        while true {
+            for event in batch { reader.handle(event) }
+            let next = state.withLock { state -> [PathEvent]? in
+                guard let queued = state.joining[replay.reader], !queued.isEmpty else {
+                    state.joining[replay.reader] = nil
+                    return nil
+                }
+                state.joining[replay.reader] = []
+                return queued
+            }
+            guard let next else { return }
+            batch = next
         }
     }
 
-    /// A new reader first hears the current publisher's tracks and the media the path kept, from a
-    /// keyframe on, then the live media.
-    private static func backfill(_ reader: any PathReader, from state: State, amount: Backfill = .all) {
-        guard !state.tracks.isEmpty, state.recent.tracks == state.tracks else { return }
-        reader.handle(.tracks(state.tracks, discontinuity: false))
-        let units = amount == .all ? state.recent.units[...] : state.recent.sinceLastKeyframe
-        for unit in units { reader.handle(.accessUnit(unit)) }
-        if state.publisher == nil {
-            reader.handle(.publisherLeft)
-            if state.status == .offline { reader.handle(.ended) }
+    /// Sends a live event to every reader, or queues it for a reader still being replayed to.
+    private static func broadcast(_ event: PathEvent, _ state: inout State) {
+        if state.joining.isEmpty {
+            for reader in state.readers { reader.handle(event) }
+            return
+        }
+        for reader in state.readers {
+            let id = ObjectIdentifier(reader)
+            if state.joining[id] != nil {
+                state.joining[id]?.append(event)
+            } else {
+                reader.handle(event)
+            }
         }
     }
 
@@ -99,13 +150,20 @@ public final class LivePath: Sendable {
     func detachIdleReaders(now: ContinuousClock.Instant) -> Int {
         state.withLock { state in
             let before = state.readers.count
-            state.readers.removeAll { $0.isIdle(now: now) }
+            state.readers.removeAll { reader in
+                guard reader.isIdle(now: now) else { return false }
+                state.joining[ObjectIdentifier(reader)] = nil
+                return true
+            }
             return before - state.readers.count
         }
     }
 
     public func removeReader(_ reader: any PathReader) {
-        state.withLock { $0.readers.removeAll { $0 === reader } }
+        state.withLock { state in
+            state.readers.removeAll { $0 === reader }
+            state.joining[ObjectIdentifier(reader)] = nil
+        }
     }
 
     /// The first reader of a type (the packager of this path, say).
@@ -115,8 +173,14 @@ public final class LivePath: Sendable {
 
     // MARK: - Counters owned by the path
 
-    public func withCounters<Result>(_ kind: String, _ body: (inout SequenceCounters) -> Result) -> Result {
-        counters.withLock { body(&$0[kind, default: SequenceCounters()]) }
+    /// The segment numbering of one packager kind ("classic", "low-latency") on this path.
+    public func counters(_ kind: String) -> SharedSequenceCounters {
+        counters.withLock { all in
+            if let existing = all[kind] { return existing }
+            let made = SharedSequenceCounters()
+            all[kind] = made
+            return made
+        }
     }
 
     // MARK: - Publishing
@@ -140,7 +204,7 @@ public final class LivePath: Sendable {
                 let sameSource = identity.replacesSameSource && current.identity.source == identity.source
                 guard sameSource || now &- current.lastMedia >= takeoverAfter else { return nil }
                 replaced = current.identity
-                for reader in state.readers { reader.handle(.publisherLeft) }
+                Self.broadcast(.publisherLeft, &state)
             }
             state.generation += 1
             state.publishers += 1
@@ -162,7 +226,7 @@ public final class LivePath: Sendable {
             state.pendingDiscontinuity = false
             state.tracks = tracks
             state.recent = RecentMedia(tracks: tracks)
-            for reader in state.readers { reader.handle(.tracks(tracks, discontinuity: discontinuity)) }
+            Self.broadcast(.tracks(tracks, discontinuity: discontinuity), &state)
         }
     }
 
@@ -178,7 +242,7 @@ public final class LivePath: Sendable {
                 state.publisher?.stallReported = false
             }
             state.recent.append(unit, keep: backfill)
-            for reader in state.readers { reader.handle(.accessUnit(unit)) }
+            Self.broadcast(.accessUnit(unit), &state)
         }
     }
 
@@ -188,7 +252,7 @@ public final class LivePath: Sendable {
             state.publisher = nil
             state.status = .reconnecting
             state.statusSince = Date()
-            for reader in state.readers { reader.handle(.publisherLeft) }
+            Self.broadcast(.publisherLeft, &state)
             return true
         }
     }
@@ -210,7 +274,7 @@ public final class LivePath: Sendable {
                 if wallNow.timeIntervalSince(state.statusSince) >= grace {
                     state.status = .offline
                     state.statusSince = wallNow
-                    for reader in state.readers { reader.handle(.ended) }
+                    Self.broadcast(.ended, &state)
                     return .ended
                 }
             case .offline:

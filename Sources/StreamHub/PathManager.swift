@@ -45,7 +45,7 @@ public final class PathManager: Sendable {
     /// path is taken only when the connection is accepted.)
     public func canPublish(_ name: PathName, identity: PublisherIdentity? = nil, now: UInt64 = MonotonicClock.now()) -> Bool {
         guard let path = path(name) else { return true }
-        return path.isAvailable(now: now, takeoverAfter: Self.nanoseconds(configuration.takeoverAfter), for: identity)
+        return path.isAvailable(now: now, takeoverAfter: configuration.takeoverAfter.inNanoseconds, for: identity)
     }
 
     /// Makes the connection the publisher of `name`, creating the path if needed. Throws `pathBusy`
@@ -60,7 +60,7 @@ public final class PathManager: Sendable {
         if path.1 {
             for reader in makeReaders(path.0) { path.0.addReader(reader) }
         }
-        guard let (session, replaced) = path.0.attach(identity, now: now, takeoverAfter: Self.nanoseconds(configuration.takeoverAfter)) else {
+        guard let (session, replaced) = path.0.attach(identity, now: now, takeoverAfter: configuration.takeoverAfter.inNanoseconds) else {
             throw StreamHubError(.pathBusy, "\(name) already has a live publisher")
         }
         if let replaced {
@@ -78,14 +78,14 @@ public final class PathManager: Sendable {
         for path in allPaths() {
             _ = path.detachIdleReaders(now: instant)
             let outcome = path.tick(now: now, wallNow: wallNow,
-                                    stallAfter: Self.nanoseconds(configuration.stallAfter),
-                                    grace: Self.seconds(configuration.reconnectGrace),
-                                    retention: Self.seconds(configuration.retention))
+                                    stallAfter: configuration.stallAfter.inNanoseconds,
+                                    grace: configuration.reconnectGrace.inSeconds,
+                                    retention: configuration.retention.inSeconds)
             switch outcome {
             case .none: break
             case .stalled:
                 logger.warning("publisher stalled: connected but no media", metadata: [
-                    "path": "\(path.name)", "afterSeconds": "\(Self.seconds(configuration.stallAfter))"])
+                    "path": "\(path.name)", "afterSeconds": "\(configuration.stallAfter.inSeconds)"])
             case .ended:
                 logger.info("path ended: publisher did not return within the grace window", metadata: ["path": "\(path.name)"])
             case .expired:
@@ -101,15 +101,5 @@ public final class PathManager: Sendable {
 
     public var activePublishers: Int {
         allPaths().reduce(0) { $0 + ($1.snapshot.status == .online || $1.snapshot.status == .stalled ? 1 : 0) }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

@@ -1,7 +1,8 @@
 import MediaTypes
 
-/// What a path tells its readers. Calls for one path are serialised (the path's lock is held), in
-/// publication order, so a reader sees one coherent timeline.
+/// What a path tells its readers. Calls to one reader are serialised and in publication order, so a
+/// reader sees one coherent timeline: live events under the path's lock, a joining reader's backfill
+/// on the joining task, with the live events of that time queued behind it.
 public enum PathEvent: Sendable {
     /// A publisher's tracks are known (first program map, or the program changed). `discontinuity`
     /// is true when what follows does not continue the previous timeline: a new publisher after

@@ -97,8 +97,8 @@ struct PathManagerTests {
         let name = try PathName("lab/cam3")
         _ = try paths.attachPublisher(name, identity: identity("cam"))
         let path = try #require(paths.path(name))
-        path.withCounters("classic") { $0.nextMediaSequence = 41 }
-        #expect(path.withCounters("classic") { $0.nextMediaSequence } == 41)
-        #expect(path.withCounters("low-latency") { $0.nextMediaSequence } == 0, "each packager kind numbers its own segments")
+        path.counters("classic").withLock { $0.nextMediaSequence = 41 }
+        #expect(path.counters("classic").value.nextMediaSequence == 41)
+        #expect(path.counters("low-latency").value.nextMediaSequence == 0, "each packager kind numbers its own segments")
     }
 }
