@@ -19,10 +19,7 @@ public final class ClassicHLSPackager: PathReader {
     private let instance: String
     private let logger: Logger
     private let state: Mutex<State>
-    private let weakPath: Mutex<WeakPath>
     private let waiters = RequestWaiters<Void>()
-
-    struct WeakPath { weak var path: LivePath? }
 
     struct State {
         var tracks: [Track] = []
@@ -30,12 +27,9 @@ public final class ClassicHLSPackager: PathReader {
         var hasVideo = false
         var current: SegmentBuilder?
         var pendingDiscontinuity = false
-        var segments: [MediaSegment] = []
-        var targetDuration: Int?
+        var window: SegmentWindow<MediaSegment>
         var ended = false
         var unitsWaitingForKeyframe = 0
-        var segmentsProduced = 0
-        var oversizedSegments = 0
         var muxErrors = 0
     }
 
@@ -48,6 +42,7 @@ public final class ClassicHLSPackager: PathReader {
         var startPTS: Int64
         var endPTS: Int64
         var discontinuity: Bool
+        var independent: Bool
         var started: Date
     }
 
@@ -61,8 +56,8 @@ public final class ClassicHLSPackager: PathReader {
         var logger = logger
         logger[metadataKey: "path"] = "\(path.name)"
         self.logger = logger
-        state = Mutex(State())
-        weakPath = Mutex(WeakPath(path: path))
+        state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
+                                                  counters: path.counters(Self.counterKind), metrics: metrics)))
     }
 
     // MARK: - Reader
@@ -99,32 +94,36 @@ public final class ClassicHLSPackager: PathReader {
 
     private func add(_ unit: AccessUnit, to state: inout State) -> Bool {
         guard let primary = state.primaryTrack, unit.track < state.tracks.count else { return false }
-        let target = Int64(configuration.segmentTargetSeconds * Double(AccessUnit.clockRate))
-        let isCutPoint = unit.track == primary && unit.isKeyframe
+        let isPrimary = unit.track == primary
         var completed = false
-        if let current = state.current {
-            if isCutPoint && unit.pts - current.startPTS >= target {
+        var startsIndependent = true
+        if let current = state.current, isPrimary {
+            let cut = state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: unit.isKeyframe, frameTicks: unit.duration)
+            if cut != .none {
                 completed = finishCurrent(&state, endPTS: unit.pts)
+                startsIndependent = cut == .keyframe
+                if cut == .forced {
+                    logger.notice("segment cut at the target without a keyframe: the camera's keyframe interval is longer than EXT-X-TARGETDURATION", metadata: [
+                        "targetDuration": "\(state.window.targetDuration ?? state.window.maximumTarget)"])
+                }
             }
         }
         if state.current == nil {
-            // A segment must start with a keyframe of the primary track (RFC 8216 3: each segment
-            // decodable on its own); until one comes, units are dropped.
-            guard isCutPoint else {
+            // A segment starts with a keyframe of the primary track (RFC 8216 3: each segment
+            // decodable on its own) unless a long GOP was cut at the target; until the first
+            // keyframe comes, units are dropped.
+            guard isPrimary && (unit.isKeyframe || !startsIndependent) else {
                 state.unitsWaitingForKeyframe += 1
                 return completed
             }
             do {
                 let muxer = try TransportStreamMuxer(tracks: state.tracks)
-                let sequence = withCounters(Self.counterKind) { counters in
-                    defer { counters.nextMediaSequence += 1 }
-                    return counters.nextMediaSequence
-                }
-                state.current = SegmentBuilder(muxer: muxer, sequence: sequence, startPTS: unit.pts, endPTS: unit.pts,
-                                               discontinuity: state.pendingDiscontinuity, started: wallClock(ofArrival: unit.arrival))
+                state.current = SegmentBuilder(muxer: muxer, sequence: state.window.nextSequence(), startPTS: unit.pts, endPTS: unit.pts,
+                                               discontinuity: state.pendingDiscontinuity, independent: unit.isKeyframe,
+                                               started: wallClock(ofArrival: unit.arrival))
                 state.pendingDiscontinuity = false
             } catch {
-                state.muxErrors += 1
+                countMuxError(&state)
                 logger.error("cannot start a segment", metadata: ["error": "\(error)"])
                 return completed
             }
@@ -133,14 +132,20 @@ public final class ClassicHLSPackager: PathReader {
         do {
             try current.muxer.write(unit)
         } catch {
-            state.muxErrors += 1
+            countMuxError(&state)
             logger.warning("access unit not muxed", metadata: ["error": "\(error)", "track": "\(unit.track)"])
         }
-        if unit.track == primary {
+        if isPrimary {
             current.endPTS = max(current.endPTS, unit.pts + unit.duration)
         }
         state.current = current
         return completed
+    }
+
+    /// Counted here and in /metrics (`fieldrelay_hls_mux_errors_total` counts both packagers).
+    private func countMuxError(_ state: inout State) {
+        state.muxErrors += 1
+        metrics.muxErrors.add(1, ordering: .relaxed)
     }
 
     /// Closes the segment being written. `endPTS` is where the next segment starts, when known.
@@ -154,7 +159,7 @@ public final class ClassicHLSPackager: PathReader {
         do {
             data = try current.muxer.finish()
         } catch {
-            state.muxErrors += 1
+            countMuxError(&state)
             logger.error("segment lost: muxer failed to finish", metadata: ["error": "\(error)"])
             return false
         }
@@ -162,47 +167,17 @@ public final class ClassicHLSPackager: PathReader {
             // A publisher that left right after a keyframe leaves a zero-length stub; not worth listing.
             return false
         }
-        let rounded = Int(duration.rounded())
-        if let target = state.targetDuration {
-            if rounded > target {
-                state.oversizedSegments += 1
-                metrics.oversizedSegments.add(1, ordering: .relaxed)
-                logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): the camera's keyframe interval is too long", metadata: [
-                    "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(target)"])
-            }
-        } else {
-            // Fixed when the first segment completes (RFC 8216 6.2.1: it never changes afterwards).
-            state.targetDuration = max(Int(configuration.segmentTargetSeconds.rounded(.up)), rounded)
-        }
         let segment = MediaSegment(sequence: current.sequence, duration: duration, discontinuity: current.discontinuity,
-                                   programDateTime: current.started, data: data, name: "\(instance)-\(current.sequence).ts")
-        state.segments.append(segment)
-        state.segmentsProduced += 1
-        metrics.segments.add(1, ordering: .relaxed)
-        // Slide: segments leaving the playlist take their discontinuities into the sequence number.
-        let listed = configuration.windowSegments
-        let keep = listed + configuration.retainedSegments
-        if state.segments.count > listed {
-            let leaving = state.segments[state.segments.count - listed - 1]
-            if leaving.discontinuity {
-                withCounters(Self.counterKind) { $0.discontinuitySequence += 1 }
-            }
-        }
-        if state.segments.count > keep {
-            state.segments.removeFirst(state.segments.count - keep)
+                                   independent: current.independent, programDateTime: current.started, data: data,
+                                   name: "\(instance)-\(current.sequence).ts")
+        if !state.window.append(segment, listed: configuration.windowSegments, independent: current.independent) {
+            logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): a gap in the camera's timestamps", metadata: [
+                "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(state.window.targetDuration ?? 0)"])
         }
         return true
     }
 
     static let counterKind = "classic"
-
-    private func withCounters<Result>(_ kind: String, _ body: (inout SequenceCounters) -> Result) -> Result {
-        if let path = weakPath.withLock({ $0.path }) {
-            return path.withCounters(kind, body)
-        }
-        var scratch = SequenceCounters()
-        return body(&scratch)
-    }
 
     // MARK: - Delivery
 
@@ -224,39 +199,41 @@ public final class ClassicHLSPackager: PathReader {
 
     /// The current playlist, or nil while no segment is complete yet.
     public func playlist() -> Playlist? {
-        let discontinuitySequence = withCounters(Self.counterKind) { $0.discontinuitySequence }
-        return state.withLock { state -> Playlist? in
-            guard let target = state.targetDuration, !state.segments.isEmpty else { return nil }
-            let listed = state.segments.suffix(configuration.windowSegments)
+        state.withLock { state -> Playlist? in
+            guard let target = state.window.targetDuration, !state.window.segments.isEmpty else { return nil }
+            let listed = state.window.listed(configuration.windowSegments)
             return Playlist(entries: listed.map {
                 PlaylistWriter.Entry(uri: $0.name, duration: $0.duration, discontinuity: $0.discontinuity, programDateTime: $0.programDateTime)
             }, targetDuration: target, mediaSequence: listed.first?.sequence ?? 0,
-               discontinuitySequence: discontinuitySequence, ended: state.ended)
+               discontinuitySequence: state.window.discontinuitySequence, ended: state.ended)
         }
     }
 
     public func segment(named name: String) -> MediaSegment? {
-        state.withLock { state in state.segments.first { $0.name == name } }
+        state.withLock { state in state.window.segments.first { $0.name == name } }
     }
 
     public struct Statistics: Sendable {
         public var segmentsProduced: Int
         public var oversizedSegments: Int
+        /// Segments cut at the target inside a long GOP (they start without a keyframe).
+        public var segmentsWithoutKeyframe: Int
         public var muxErrors: Int
         public var unitsWaitingForKeyframe: Int
     }
 
     public var statistics: Statistics {
         state.withLock {
-            Statistics(segmentsProduced: $0.segmentsProduced, oversizedSegments: $0.oversizedSegments,
-                       muxErrors: $0.muxErrors, unitsWaitingForKeyframe: $0.unitsWaitingForKeyframe)
+            Statistics(segmentsProduced: $0.window.produced, oversizedSegments: $0.window.oversized,
+                       segmentsWithoutKeyframe: $0.window.forcedCuts, muxErrors: $0.muxErrors,
+                       unitsWaitingForKeyframe: $0.unitsWaitingForKeyframe)
         }
     }
 
     /// Waits until a playlist can be served (a first segment, or the end), at most `timeout`.
     public func waitForPlaylist(timeout: Duration) async -> Bool {
         await waiters.wait(for: (), timeout: timeout) { [self] _ in
-            state.withLock { !$0.segments.isEmpty || $0.ended }
+            state.withLock { !$0.window.segments.isEmpty || $0.ended }
         }
     }
 

@@ -17,11 +17,8 @@ public final class LowLatencyHLSPackager: PathReader {
     private let activity: Activity
     private let instance: String
     private let logger: Logger
-    private let state = Mutex(State())
-    private let weakPath: Mutex<WeakPath>
+    private let state: Mutex<State>
     private let waiters = RequestWaiters<WaitTarget>()
-
-    struct WeakPath { weak var path: LivePath? }
 
     static let counterKind = "low-latency"
 
@@ -32,14 +29,15 @@ public final class LowLatencyHLSPackager: PathReader {
         var data: [UInt8]
     }
 
-    struct Segment {
+    struct Segment: WindowedSegment {
         var sequence: Int
         var parts: [Part] = []
         var discontinuity: Bool
         var started: Date
         var mapIndex: Int
         var startPTS: Int64
-        var duration: Int64 { parts.reduce(0) { $0 + $1.duration } }
+        var ticks: Int64 { parts.reduce(0) { $0 + $1.duration } }
+        var duration: Double { Double(ticks) / Double(AccessUnit.clockRate) }
     }
 
     struct OpenPart {
@@ -62,14 +60,15 @@ public final class LowLatencyHLSPackager: PathReader {
         var unusable: String?
         var maps: [Int: [UInt8]] = [:]
         var mapIndex = 0
-        var segments: [Segment] = []
+        var window: SegmentWindow<Segment>
         var current: Segment?
+        /// The last segment was cut at the target inside a long GOP: the next starts on any picture.
+        var continuesGOP = false
         var open = OpenPart()
         var lastPrimaryDTS: Int64?
         var frameDuration: Int64?
         var framesPerPart: Int?
         var partTarget: Int64?
-        var targetDuration: Int?
         var pendingDiscontinuity = false
         var ended = false
     }
@@ -83,7 +82,8 @@ public final class LowLatencyHLSPackager: PathReader {
         var logger = logger
         logger[metadataKey: "path"] = "\(path.name)"
         self.logger = logger
-        weakPath = Mutex(WeakPath(path: path))
+        state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
+                                                  counters: path.counters(Self.counterKind), metrics: metrics)))
     }
 
     public func touch() { activity.touch() }
@@ -103,7 +103,8 @@ public final class LowLatencyHLSPackager: PathReader {
                 state.primary = tracks.first { $0.codec.isVideo }?.index ?? tracks.first?.index
                 state.lastPrimaryDTS = nil
                 state.open = OpenPart()
-                state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity || !state.segments.isEmpty
+                state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity || !state.window.segments.isEmpty
+                state.continuesGOP = false
                 state.ended = false
                 do throws(MediaError) {
                     let muxer = try FragmentedMP4Muxer(tracks: tracks)
@@ -141,18 +142,15 @@ public final class LowLatencyHLSPackager: PathReader {
         if isPrimary {
             learnFrameGrid(unit, &state)
         }
-        let target = Int64(configuration.segmentTargetSeconds * Double(AccessUnit.clockRate))
-        if let current = state.current, isCut, unit.pts - current.startPTS >= target {
+        if let current = state.current, isCut, state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: true, frameTicks: unit.duration) == .keyframe {
             changed = finishSegment(&state, flushOpen: state.open.frames > 0)
         }
         if state.current == nil {
-            guard isCut else { return changed }  // a segment starts on a keyframe
-            let sequence = withCounters { counters in
-                defer { counters.nextMediaSequence += 1 }
-                return counters.nextMediaSequence
-            }
-            state.current = Segment(sequence: sequence, discontinuity: state.pendingDiscontinuity, started: wallClock(ofArrival: unit.arrival),
-                                    mapIndex: state.mapIndex, startPTS: unit.pts)
+            // A segment starts on a keyframe, or continues a long GOP cut at the target.
+            guard isCut || (isPrimary && state.continuesGOP) else { return changed }
+            state.continuesGOP = false
+            state.current = Segment(sequence: state.window.nextSequence(), discontinuity: state.pendingDiscontinuity,
+                                    started: wallClock(ofArrival: unit.arrival), mapIndex: state.mapIndex, startPTS: unit.pts)
             state.pendingDiscontinuity = false
         }
         do {
@@ -195,8 +193,10 @@ public final class LowLatencyHLSPackager: PathReader {
         state.partTarget = Int64(frames) * duration
     }
 
+    /// Closes the open part. `mayEndSegment`: end the segment here when it has reached the target
+    /// (not when the segment is being finished anyway).
     @discardableResult
-    private func closePart(_ state: inout State) -> Bool {
+    private func closePart(_ state: inout State, mayEndSegment: Bool = true) -> Bool {
         guard var current = state.current, let muxer = state.muxer else { return false }
         let open = state.open
         state.open = OpenPart()
@@ -214,37 +214,29 @@ public final class LowLatencyHLSPackager: PathReader {
         state.current = current
         metrics.parts.add(1, ordering: .relaxed)
         metrics.partLatency.observe(Double(MonotonicClock.now() &- open.lastArrival) / 1e9)
+        if mayEndSegment, state.window.endsAtPartBoundary(current.ticks, partTicks: state.partTarget ?? open.duration) {
+            // No keyframe within the target: end the segment on this part boundary (RFC 8216
+            // 4.3.3.1); the next part is not INDEPENDENT, and players join at one that is.
+            _ = finishSegment(&state, flushOpen: false)
+            state.continuesGOP = true
+            logger.notice("Low-Latency segment cut at the target without a keyframe: the camera's keyframe interval is longer than EXT-X-TARGETDURATION",
+                          metadata: ["targetDuration": "\(state.window.targetDuration ?? state.window.maximumTarget)"])
+        }
         return true
     }
 
     /// Closes the segment in progress (and its open part when asked) and slides the window.
     private func finishSegment(_ state: inout State, flushOpen: Bool) -> Bool {
-        if flushOpen { closePart(&state) }
+        if flushOpen { closePart(&state, mayEndSegment: false) }
         guard let current = state.current else { return false }
         state.current = nil
         guard !current.parts.isEmpty else { return false }
-        let seconds = Double(current.duration) / Double(AccessUnit.clockRate)
-        let rounded = Int(seconds.rounded())
-        if let target = state.targetDuration {
-            if rounded > target {
-                metrics.oversizedSegments.add(1, ordering: .relaxed)
-                logger.warning("Low-Latency segment longer than EXT-X-TARGETDURATION: the keyframe interval is too long",
-                               metadata: ["segmentSeconds": "\(seconds)", "targetDuration": "\(target)"])
-            }
-        } else {
-            state.targetDuration = max(Int(configuration.segmentTargetSeconds.rounded(.up)), rounded)
+        let independent = current.parts.first?.independent ?? false
+        if !state.window.append(current, listed: windowSegments(state), independent: independent) {
+            logger.warning("Low-Latency segment longer than EXT-X-TARGETDURATION: a gap in the camera's timestamps",
+                           metadata: ["segmentSeconds": "\(current.duration)", "targetDuration": "\(state.window.targetDuration ?? 0)"])
         }
-        state.segments.append(current)
-        metrics.segments.add(1, ordering: .relaxed)
-        let listed = windowSegments(state)
-        let keep = listed + configuration.retainedSegments
-        if state.segments.count > listed, state.segments[state.segments.count - listed - 1].discontinuity {
-            withCounters { $0.discontinuitySequence += 1 }
-        }
-        if state.segments.count > keep {
-            state.segments.removeFirst(state.segments.count - keep)
-        }
-        let usedMaps = Set(state.segments.map(\.mapIndex)).union([state.mapIndex])
+        let usedMaps = Set(state.window.segments.map(\.mapIndex)).union([state.mapIndex])
         state.maps = state.maps.filter { usedMaps.contains($0.key) }
         return true
     }
@@ -252,16 +244,8 @@ public final class LowLatencyHLSPackager: PathReader {
     /// The window holds at least twice CAN-SKIP-UNTIL (6 target durations), so a delta update
     /// has something to skip.
     private func windowSegments(_ state: State) -> Int {
-        let target = Double(state.targetDuration ?? Int(configuration.segmentTargetSeconds.rounded(.up)))
+        let target = Double(state.window.targetDuration ?? Int(configuration.segmentTargetSeconds.rounded(.up)))
         return Int((12 * target / configuration.segmentTargetSeconds).rounded(.up)) + 1
-    }
-
-    private func withCounters<Result>(_ body: (inout SequenceCounters) -> Result) -> Result {
-        if let path = weakPath.withLock({ $0.path }) {
-            return path.withCounters(Self.counterKind, body)
-        }
-        var scratch = SequenceCounters()
-        return body(&scratch)
     }
 
     // MARK: - Names
@@ -306,10 +290,10 @@ public final class LowLatencyHLSPackager: PathReader {
 
     /// The playlist, or nil while no segment is complete yet.
     public func playlist() -> LowLatencyPlaylist? {
-        let discontinuitySequence = withCounters { $0.discontinuitySequence }
-        return state.withLock { state -> LowLatencyPlaylist? in
-            guard let target = state.targetDuration, let partTarget = state.partTarget, !state.segments.isEmpty else { return nil }
-            let listed = state.segments.suffix(windowSegments(state))
+        state.withLock { state -> LowLatencyPlaylist? in
+            guard let target = state.window.targetDuration, let partTarget = state.partTarget, !state.window.segments.isEmpty else { return nil }
+            let discontinuitySequence = state.window.discontinuitySequence
+            let listed = state.window.listed(windowSegments(state))
             var segments: [LowLatencyPlaylist.Segment] = []
             let all = Array(listed) + (state.current.map { [$0] } ?? [])
             // Parts are listed for the segments within three target durations of the end.
@@ -317,13 +301,13 @@ public final class LowLatencyHLSPackager: PathReader {
             var listParts = Set<Int>()
             for segment in all.reversed() {
                 if fromEnd <= Int64(3 * target) * AccessUnit.clockRate { listParts.insert(segment.sequence) }
-                fromEnd += segment.duration
+                fromEnd += segment.ticks
             }
             for segment in all {
                 let complete = segment.sequence != state.current?.sequence
                 segments.append(LowLatencyPlaylist.Segment(
                     sequence: segment.sequence, uri: complete ? segmentName(segment.sequence) : nil,
-                    duration: Double(segment.duration) / Double(AccessUnit.clockRate), discontinuity: segment.discontinuity,
+                    duration: segment.duration, discontinuity: segment.discontinuity,
                     programDateTime: segment.started, mapURI: mapName(segment.mapIndex),
                     parts: listParts.contains(segment.sequence) ? segment.parts.map {
                         .init(uri: partName(segment.sequence, $0.index), duration: Double($0.duration) / Double(AccessUnit.clockRate),
@@ -333,7 +317,7 @@ public final class LowLatencyHLSPackager: PathReader {
             var hint: String?
             if let current = state.current {
                 hint = partName(current.sequence, current.parts.count)
-            } else if state.muxer != nil, let last = state.segments.last {
+            } else if state.muxer != nil, let last = state.window.segments.last {
                 hint = partName(last.sequence + 1, 0)
             }
             return LowLatencyPlaylist(targetDuration: target, partTarget: Double(partTarget) / Double(AccessUnit.clockRate),
@@ -349,9 +333,9 @@ public final class LowLatencyHLSPackager: PathReader {
             case .map(let index):
                 return state.maps[index]
             case .segment(let sequence):
-                return state.segments.first { $0.sequence == sequence }.map { $0.parts.flatMap(\.data) }
+                return state.window.segments.first { $0.sequence == sequence }.map { $0.parts.flatMap(\.data) }
             case .part(let sequence, let index):
-                let segment = state.segments.first { $0.sequence == sequence } ?? (state.current?.sequence == sequence ? state.current : nil)
+                let segment = state.window.segments.first { $0.sequence == sequence } ?? (state.current?.sequence == sequence ? state.current : nil)
                 guard let segment, index >= 0, index < segment.parts.count else { return nil }
                 return segment.parts[index].data
             }
@@ -367,7 +351,7 @@ public final class LowLatencyHLSPackager: PathReader {
 
         init(_ state: State) {
             ended = state.ended
-            lastComplete = state.segments.last?.sequence
+            lastComplete = state.window.segments.last?.sequence
             current = state.current.map { ($0.sequence, $0.parts.count) }
         }
 
@@ -392,7 +376,7 @@ public final class LowLatencyHLSPackager: PathReader {
 
     /// Waits for the first complete segment (a packager started on demand backfills at once).
     public func waitForPlaylist(timeout: Duration) async -> Bool {
-        await waitFor(sequence: state.withLock { $0.segments.last?.sequence ?? $0.current?.sequence ?? 0 }, part: nil, timeout: timeout)
+        await waitFor(sequence: state.withLock { $0.window.segments.last?.sequence ?? $0.current?.sequence ?? 0 }, part: nil, timeout: timeout)
     }
 
     public var waitingRequests: Int { waiters.count }

@@ -6,11 +6,18 @@ final class RequestWaiters<Target: Sendable>: Sendable {
     private struct Waiting {
         var target: Target
         var continuation: CheckedContinuation<Bool, Never>
+        /// Answers the request with `false` when the timeout passes; cancelled when the request is
+        /// answered first, so thousands of answered requests leave no sleeping tasks behind.
+        var timer: Task<Void, Never>?
     }
 
     private let state = Mutex<(next: Int, waiting: [Int: Waiting])>((0, [:]))
+    private let timers = Atomic<Int>(0)
 
     var count: Int { state.withLock { $0.waiting.count } }
+
+    /// Timeout tasks still alive (each ends when its request is answered, or at its timeout).
+    var pendingTimers: Int { timers.load(ordering: .relaxed) }
 
     /// Waits until `isReady(target)` holds (checked now and at every `wake`), or `timeout` passes.
     /// The waiter is registered before the first check, so a completion between the two is not lost.
@@ -27,10 +34,18 @@ final class RequestWaiters<Target: Sendable>: Sendable {
                     resolve(id, true)
                     return
                 }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.resolve(id, false)
+                timers.add(1, ordering: .relaxed)
+                let timer = Task { [self] in
+                    defer { timers.subtract(1, ordering: .relaxed) }
+                    do { try await Task.sleep(for: timeout) } catch { return }
+                    resolve(id, false)
                 }
+                let stillWaiting = state.withLock { state -> Bool in
+                    guard state.waiting[id] != nil else { return false }
+                    state.waiting[id]?.timer = timer
+                    return true
+                }
+                if !stillWaiting { timer.cancel() }
             }
         } onCancel: {
             resolve(id, false)
@@ -48,6 +63,7 @@ final class RequestWaiters<Target: Sendable>: Sendable {
 
     private func resolve(_ id: Int, _ value: Bool) {
         let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
+        waiter?.timer?.cancel()
         waiter?.continuation.resume(returning: value)
     }
 }

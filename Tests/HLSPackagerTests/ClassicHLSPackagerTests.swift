@@ -71,7 +71,7 @@ struct ClassicHLSPackagerTests {
         #expect(segment.data.count % 188 == 0)
     }
 
-    @Test("EXT-X-TARGETDURATION is fixed by the first segment and never changes; longer ones are counted")
+    @Test("EXT-X-TARGETDURATION is fixed by the first segment and never changes; a longer GOP is cut at the target without a keyframe")
     func targetDurationFixed() throws {
         let (paths, name) = try setUp(target: 2, window: 10)
         let session = try paths.attachPublisher(name, identity: identity())
@@ -82,7 +82,31 @@ struct ClassicHLSPackagerTests {
         let packager = try packager(paths, name)
         let playlist = try #require(packager.playlist())
         #expect(playlist.targetDuration == 3)
-        #expect(packager.statistics.oversizedSegments >= 1)
+        // RFC 8216 4.3.3.1: every EXTINF rounded to the nearest integer is at most the target.
+        #expect(playlist.entries.allSatisfy { Int($0.duration.rounded()) <= 3 }, "\(playlist.entries.map(\.duration))")
+        #expect(packager.statistics.oversizedSegments == 0)
+        #expect(packager.statistics.segmentsWithoutKeyframe >= 1)
+        // The segments cut inside a GOP say so; the others start on a keyframe.
+        let segments = playlist.entries.compactMap { packager.segment(named: $0.uri) }
+        #expect(segments.contains { !$0.independent } && segments.contains { $0.independent })
+    }
+
+    @Test("the classic muxer's refusals count in fieldrelay_hls_mux_errors_total (they went to a private figure only)")
+    func classicMuxErrorsReachTheMetrics() throws {
+        let metrics = HLSMetrics()
+        let hls = HLSConfiguration(segmentTargetSeconds: 1, windowSegments: 3, retainedSegments: 1)
+        let paths = PathManager(configuration: PathManager.Configuration(), logger: Logger(label: "test")) { path in
+            [ClassicHLSPackager(path: path, configuration: hls, metrics: metrics, logger: Logger(label: "test"))]
+        }
+        let name = try PathName("lab/opus")
+        let session = try paths.attachPublisher(name, identity: identity())
+        // Opus is not carried in MPEG-TS segments: every segment the packager tries to start is refused.
+        session.publish(tracks: [SyntheticStream.video, Track(index: 1, codec: .opus, pid: 257, sampleRate: 48000, channels: 2)])
+        var stream = SyntheticStream()
+        stream.feed(session, seconds: 3, gop: 1, audio: false)
+        let packager = try packager(paths, name)
+        #expect(packager.statistics.muxErrors > 0)
+        #expect(metrics.muxErrors.load(ordering: .relaxed) == packager.statistics.muxErrors)
     }
 
     @Test("the window slides, media sequence never goes back, retained segments stay fetchable")

@@ -167,4 +167,22 @@ struct LowLatencyHLSPackagerTests {
         #expect(await answered)
         #expect(packager.waitingRequests == 0)
     }
+
+    @Test("held requests answered early leave no timeout task sleeping behind them")
+    func answeredWaitersCancelTheirTimers() async throws {
+        let waiters = RequestWaiters<Int>()
+        await withTaskGroup(of: Bool.self) { group in
+            for target in 0..<500 {
+                group.addTask { await waiters.wait(for: target, timeout: .seconds(600)) { _ in false } }
+            }
+            while waiters.pendingTimers < 500 { try? await Task.sleep(for: .milliseconds(5)) }
+            #expect(waiters.count == 500)
+            waiters.wake { _ in true }
+            for await answered in group { #expect(answered) }
+        }
+        // Before the fix each answered request left a task asleep for its whole timeout (600 s here).
+        for _ in 0..<500 where waiters.pendingTimers > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(waiters.pendingTimers == 0)
+        #expect(waiters.count == 0)
+    }
 }
