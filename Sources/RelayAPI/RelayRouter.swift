@@ -43,7 +43,9 @@ public enum RelayRouter {
 
     public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, configuration: Configuration,
                              metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        // HEAD mirrors GET on every route (RFC 9110 9.3.2): the same status and headers, Content-Length
+        // included, without the body; a blocking playlist request blocks the same way.
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         router.add(middleware: RefusalCountingMiddleware(counters: configuration.edgeCounters))

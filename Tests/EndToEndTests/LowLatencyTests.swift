@@ -63,6 +63,42 @@ struct LowLatencyTests {
         await gateway.stop()
     }
 
+    @Test("curl -I: HEAD answers like GET for both playlists, a segment, and a blocking _HLS_msn request (it was 404)")
+    func headAsCurlSendsIt() async throws {
+        let (gateway, camera) = try await liveGateway("lab/head")
+        defer { camera.terminate() }
+        let text = try await gateway.waitForPlaylist("lab/head", file: "ll.m3u8") { LowLatencyParsedPlaylist($0).preloadHint != nil }
+        let base = "\(gateway.baseURL)/hls/lab/head"
+        func head(_ url: String) async throws -> (status: String, headers: [String: String]) {
+            let (code, output, _) = try await Subprocess.run("curl", ["-sS", "-I", "--max-time", "20", url])
+            #expect(code == 0, "curl -I \(url)")
+            let lines = output.split(whereSeparator: \.isNewline)
+            var headers: [String: String] = [:]
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            return (lines.first.map(String.init) ?? "", headers)
+        }
+        for file in ["ll.m3u8", "ts.m3u8", "index.m3u8"] {
+            let reply = try await head("\(base)/\(file)")
+            #expect(reply.status.hasPrefix("HTTP/1.1 200"), "HEAD \(file): \(reply.status)")
+            #expect(reply.headers["content-type"] == "application/vnd.apple.mpegurl")
+            #expect(Int(reply.headers["content-length"] ?? "") ?? 0 > 0)
+        }
+        let classic = try await HTTPClient.get("\(base)/ts.m3u8").text
+        let segment = try #require(classic.split(separator: "\n").first { $0.hasSuffix(".ts") })
+        let segmentHead = try await head("\(base)/\(segment)")
+        #expect(segmentHead.status.hasPrefix("HTTP/1.1 200") && segmentHead.headers["content-type"] == "video/mp2t")
+        // A blocking reload by HEAD is held until the hinted part exists, then answered 200.
+        let hint = try #require(LowLatencyParsedPlaylist(text).preloadHint)
+        let (sequence, part) = try #require(LowLatencyParsedPlaylist.position(of: hint))
+        let held = try await head("\(base)/ll.m3u8?_HLS_msn=\(sequence + 1)&_HLS_part=\(part)")
+        #expect(held.status.hasPrefix("HTTP/1.1 200"), "\(held.status)")
+        #expect((try await head("\(base)/nothing.m4s")).status.hasPrefix("HTTP/1.1 404"))
+        await gateway.stop()
+    }
+
     @Test("delta updates: _HLS_skip=YES replaces the older segments with EXT-X-SKIP")
     func deltaUpdate() async throws {
         let (gateway, camera) = try await liveGateway("lab/delta", readRate: 4, seconds: 20)

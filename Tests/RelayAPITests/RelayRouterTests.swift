@@ -101,6 +101,36 @@ struct RelayRouterTests {
         }
     }
 
+    @Test("HEAD mirrors GET on playlists and segments: GET's status and headers, Content-Length included, no body (it was 404)")
+    func headMirrorsGet() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/head")
+        try await Self.app(paths).test(.router) { client in
+            for file in ["ts.m3u8", "index.m3u8"] {
+                let (length, body) = try await client.execute(uri: "/hls/lab/head/\(file)", method: .get) { response in
+                    (response.headers[.contentLength], response.body)
+                }
+                try await client.execute(uri: "/hls/lab/head/\(file)", method: .head) { response in
+                    #expect(response.status == .ok, "HEAD \(file)")
+                    #expect(response.headers[.contentType] == "application/vnd.apple.mpegurl")
+                    #expect(response.headers[.contentLength] == length && length == "\(body.readableBytes)")
+                    #expect(response.body.readableBytes == 0)
+                }
+            }
+            let classic = try await client.execute(uri: "/hls/lab/head/ts.m3u8", method: .get) { String(buffer: $0.body) }
+            let segment = try #require(classic.split(separator: "\n").first { $0.hasSuffix(".ts") })
+            try await client.execute(uri: "/hls/lab/head/\(segment)", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "video/mp2t")
+                #expect(Int(response.headers[.contentLength] ?? "") ?? 0 > 0)
+                #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/hls/lab/nothing/ts.m3u8", method: .head) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
     @Test("a live path without a finished segment answers 503 with Retry-After after the wait")
     func noSegmentYet() async throws {
         let paths = Self.makePaths()
