@@ -28,6 +28,7 @@ struct RelayMetrics: Sendable {
             if path.reader(of: LowLatencyHLSPackager.self) != nil { packagers += 1 }
         }
         let latency = hls.partLatency.snapshot()
+        srt.expirePendingHandshakes()
         let counters = srt.counters
         let rejections = counters.rejectionsByCode().sorted { $0.key.rawValue < $1.key.rawValue }
         return [
@@ -76,11 +77,11 @@ struct RelayMetrics: Sendable {
             MetricFamily(name: "fieldrelay_srt_handshakes_admitted_total", help: "Handshakes the listen callback admitted.", kind: .counter,
                          value: Double(counters.admitted.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_connections_accepted_total",
-                         help: "Connections accepted; admitted minus accepted failed inside libsrt (e.g. wrong passphrase).",
+                         help: "Connections accepted.",
                          kind: .counter, value: Double(counters.accepted.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_handshakes_failed_total",
-                         help: "Handshake attempts admitted by the listen callback that never reached accept (wrong or missing passphrase; a slow-answered caller may retry; includes the few in progress).",
-                         kind: .counter, value: Double(max(0, counters.admitted.load(ordering: .relaxed) - counters.accepted.load(ordering: .relaxed)))),
+                         help: "Handshakes admitted by the listen callback that did not reach accept within srt's pending lifetime (5 s): a wrong or missing passphrase, a caller that gave up.",
+                         kind: .counter, value: Double(counters.handshakesFailed.load(ordering: .relaxed))),
             MetricFamily(name: "fieldrelay_srt_handshakes_throttled_total",
                          help: "Handshakes refused with 1402 because too many from the same address (and stream id) had not completed (srt.maxPendingHandshakesPer*).",
                          kind: .counter, value: Double(counters.handshakesThrottled.load(ordering: .relaxed))),

@@ -66,17 +66,25 @@ struct HandshakeThrottle {
         return .admit
     }
 
-    /// Expires handshakes older than the lifetime: call before `decide`.
-    mutating func expire(now: Int64) {
+    /// Expires handshakes older than the lifetime: call before `decide`. Returns how many expired
+    /// without reaching accept: handshakes that failed inside libsrt (a wrong passphrase, a caller
+    /// that gave up).
+    @discardableResult
+    mutating func expire(now: Int64) -> Int {
+        var failed = 0
         while orderHead < order.count, now - order[orderHead].since >= pendingLifetime {
             let (socket, since) = order[orderHead]
             orderHead += 1
-            if let entry = pending[socket], entry.since == since { remove(socket) }
+            if let entry = pending[socket], entry.since == since {
+                remove(socket)
+                failed += 1
+            }
         }
         if orderHead > 1024, orderHead * 2 > order.count {
             order.removeFirst(orderHead)
             orderHead = 0
         }
+        return failed
     }
 
     /// The admission rules let the handshake through; it is pending until accepted or expired.

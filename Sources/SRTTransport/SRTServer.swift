@@ -144,10 +144,11 @@ public final class SRTServer: Sendable {
             return reject(socket, .overloaded, "at capacity (\(configuration.maxConnections) connections)", rawID, peerText)
         }
         let now = Int64(DispatchTime.now().uptimeNanoseconds)
-        let pending = throttle.withLock { throttle in
-            throttle.expire(now: now)
-            return throttle.decide(peer: peerText, streamID: rawID)
+        let (pending, failed) = throttle.withLock { throttle in
+            let failed = throttle.expire(now: now)
+            return (throttle.decide(peer: peerText, streamID: rawID), failed)
         }
+        if failed > 0 { counters.handshakesFailed.add(failed, ordering: .relaxed) }
         switch pending {
         case .admit:
             break
@@ -182,6 +183,14 @@ public final class SRTServer: Sendable {
             throttle.withLock { $0.admitted(socket: socket, peer: peerText, streamID: rawID, now: now) }
             return 0
         }
+    }
+
+    /// Counts the admitted handshakes whose pending lifetime passed without an accept (also done at
+    /// every handshake; /metrics calls this so the count is current when nobody connects).
+    public func expirePendingHandshakes() {
+        let now = Int64(DispatchTime.now().uptimeNanoseconds)
+        let failed = throttle.withLock { $0.expire(now: now) }
+        if failed > 0 { counters.handshakesFailed.add(failed, ordering: .relaxed) }
     }
 
     private func reject(_ socket: SRTSOCKET, _ code: SRTRejectCode, _ reason: String, _ streamID: String, _ peer: String) -> Int32 {

@@ -7,9 +7,13 @@ public final class SRTServerCounters: Sendable {
     /// failed handshake; callers multiplexed on one UDP port cannot be told apart by address), so
     /// under load one wrong-key caller may count twice.
     public let admitted = Atomic<Int>(0)
-    /// Connections that reached `srt_accept`. admitted − accepted counts handshakes that failed inside
-    /// libsrt after the callback (a wrong passphrase fails there, unseen by the listener).
+    /// Connections that reached `srt_accept`.
     public let accepted = Atomic<Int>(0)
+    /// Admitted handshakes that never reached `srt_accept` (a wrong passphrase fails inside libsrt,
+    /// unseen by the listener), counted once each when their pending lifetime has passed. Only ever
+    /// grows: it used to be computed as admitted − accepted, which fell when a retried handshake
+    /// was accepted.
+    public let handshakesFailed = Atomic<Int>(0)
     /// Handshakes refused (1402) because too many from the same address were pending
     /// (`HandshakeThrottle`); also counted among the 1402 rejections.
     public let handshakesThrottled = Atomic<Int>(0)

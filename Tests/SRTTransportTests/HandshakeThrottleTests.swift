@@ -15,8 +15,9 @@ import Testing
         // Another stream id from the same address, and the same stream id from another address, go on.
         #expect(throttle.decide(peer: "10.0.0.9:5", streamID: "room/2") == .admit)
         #expect(throttle.decide(peer: "10.0.0.10:5", streamID: "room/1") == .admit)
-        // After the lifetime the failed ones no longer count.
-        throttle.expire(now: 5 * second)
+        // After the lifetime the failed ones no longer count, and are reported failed once each.
+        #expect(throttle.expire(now: 5 * second) == 4)
+        #expect(throttle.expire(now: 6 * second) == 0)
         #expect(throttle.pendingCount == 0)
         #expect(throttle.decide(peer: "10.0.0.9:5", streamID: "room/1") == .admit)
     }
@@ -33,6 +34,8 @@ import Testing
         throttle.accepted(socket: 101)
         throttle.accepted(socket: 101)   // twice: no underflow
         #expect(throttle.pendingCount == 1)
+        // Only the one never accepted counts as failed.
+        #expect(throttle.expire(now: 10_000_000_000) == 1)
         #expect(throttle.decide(peer: "10.0.0.9:3", streamID: "room/1") == .admit)
     }
 
