@@ -41,25 +41,31 @@ extension ReportingController {
         }
     }
 
-    /// The stream's chunks: history, then live events and keep-alives. Ends when the viewer may no
-    /// longer see the session (removed) or the client goes away (which cancels the producers).
+    /// The stream's chunks: the `retry:` line and the history (from an array, however long: it
+    /// used to go through a buffer that kept the newest 1,024 chunks, so a long session lost its
+    /// first events and the `retry:` line), then live events and keep-alives. Ends when the viewer
+    /// may no longer see the session (removed), when the client falls too far behind (it reconnects
+    /// with `Last-Event-ID` and reads the rest from the record), or when it goes away (which cancels
+    /// the producers).
     private func eventStream(
         session id: String, viewer: Viewer, history: [AuditEvent], live: AsyncStream<AuditEvent>, after lastSeen: Int
-    ) -> AsyncStream<ByteBuffer> {
-        let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1_024))
-        let coordinator = self.coordinator
-        continuation.yield(ByteBuffer(string: "retry: 2000\n\n"))
+    ) -> EventStreamChunks {
+        var head = [ByteBuffer(string: "retry: 2000\n\n")]
         var sent = lastSeen
         for event in history where event.seq > sent {
-            continuation.yield(Self.sse(event))
+            head.append(Self.sse(event))
             sent = event.seq
         }
+        // Live chunks wait here while the client reads; the oldest are kept, and a client that falls
+        // this far behind is ended, never silently skipped.
+        let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(SessionCoordinator.subscriberBuffer))
+        let coordinator = self.coordinator
         let forwarder = Task { [sent] in
             var sent = sent
             for await event in live where event.seq > sent {
                 // Visibility can change with the very event (a removal): check before sending.
                 guard (try? await coordinator.session(id: id, as: viewer)) != nil else { break }
-                continuation.yield(Self.sse(event))
+                if case .dropped = continuation.yield(Self.sse(event)) { break }
                 sent = event.seq
             }
             continuation.finish()
@@ -74,7 +80,7 @@ extension ReportingController {
             forwarder.cancel()
             keepAlive.cancel()
         }
-        return chunks
+        return EventStreamChunks(head: head, live: chunks)
     }
 
     static func sse(_ event: AuditEvent) -> ByteBuffer {
@@ -83,5 +89,27 @@ extension ReportingController {
         let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         // JSON from JSONEncoder has no raw newlines, so one `data:` line carries it.
         return ByteBuffer(string: "id: \(event.seq)\nevent: \(event.kind.rawValue)\ndata: \(data)\n\n")
+    }
+}
+
+/// A Server-Sent Events body: what was ready when the stream opened, then the live chunks. Read
+/// as the client reads, so history costs no buffer of its own.
+struct EventStreamChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let head: [ByteBuffer]
+    let live: AsyncStream<ByteBuffer>
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var head: IndexingIterator<[ByteBuffer]>
+        var live: AsyncStream<ByteBuffer>.AsyncIterator
+
+        mutating func next() async -> ByteBuffer? {
+            if let chunk = head.next() { return chunk }
+            return await live.next()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(head: head.makeIterator(), live: live.makeAsyncIterator())
     }
 }

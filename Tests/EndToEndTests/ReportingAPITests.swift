@@ -6,6 +6,33 @@ import TestSupport
 /// message, nothing half-applied, and the refusal on the record.
 @Suite("Joint reporting API: tokens and refusals", .serialized)
 struct ReportingAPITests {
+    @Test("the event stream of a session with 1,200 events sends the retry line and every event from the first (a buffer kept the newest 1,024)")
+    func longHistoryStream() async throws {
+        let gateway = try await RunningGateway.start()
+        let township = gateway.client(try await gateway.organisationToken("520602001"))
+        let incident = try await township.must("POST", "/api/v1/incidents", [
+            "villageCode": "520602001201", "category": "accident", "grade": "IV", "title": "Long record", "report": "first"])
+        let incidentId = try #require(incident.string("id"))
+        let sessionId = try #require(try await township.must("POST", "/api/v1/incidents/\(incidentId)/sessions").string("id"))
+        try await township.must("POST", "/api/v1/sessions/\(sessionId)/invitations", ["org": "520602"])
+        // Each duplicate invitation is refused and recorded: 1,200 events on the session's record.
+        for _ in 0..<1_200 {
+            #expect(try await township.post("/api/v1/sessions/\(sessionId)/invitations", ["org": "520602"]).status == 409)
+        }
+        let record = try await township.must("GET", "/api/v1/sessions/\(sessionId)/events").objects("events")
+        #expect(record.count > 1_200)
+        let ids = record.compactMap { $0["seq"] as? Int }
+        let url = "\(gateway.baseURL)/api/v1/sessions/\(sessionId)/events/stream?token=\(township.token!)"
+        let (_, output, _) = try await Subprocess.run("curl", ["-sN", "--max-time", "4", url])
+        #expect(output.hasPrefix("retry: 2000\n\n"))
+        let streamed = output.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+        #expect(streamed == ids, "\(streamed.count) of \(ids.count) events, first \(streamed.first ?? -1) of \(ids.first ?? -1)")
+        // Reconnecting after the 1,000th event sends the rest.
+        let resumed = try await Subprocess.run("curl", ["-sN", "--max-time", "3", "-H", "Last-Event-ID: \(ids[999])", url]).1
+        #expect(resumed.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) } == Array(ids[1_000...]))
+        await gateway.stop()
+    }
+
     @Test("401 without a token, 403 for forged, revoked, viewer or wrong tokens; 404 hides; 409 and 422 explain")
     func refusals() async throws {
         let gateway = try await RunningGateway.start()

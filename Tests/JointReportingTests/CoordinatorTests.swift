@@ -134,6 +134,25 @@ struct CoordinatorTests {
         #expect(scoped == [.feedAttached, .refused])
     }
 
+    @Test("a subscriber more than 1,024 events behind gets the first 1,024 without a gap, then its stream ends (it was silently skipped ahead)")
+    func laggingSubscriberIsEndedNotSkipped() async throws {
+        let f = try await Fixture.make()
+        let (_, s) = try await f.session()
+        try await f.run(.attach(path: Path.room), on: s.id, by: Org.township)
+        let stream = await f.coordinator.subscribe { $0.sessionId == s.id }
+        // Refused commands are recorded too: 1,100 events nobody reads while they happen.
+        for _ in 0..<1_100 {
+            _ = await refusal { try await f.run(.attach(path: Path.room), on: s.id, by: Org.township) }
+        }
+        var received: [Int] = []
+        for await event in stream { received.append(event.seq) }
+        #expect(received.count == SessionCoordinator.subscriberBuffer)
+        #expect(zip(received, received.dropFirst()).allSatisfy { $1 == $0 + 1 }, "contiguous")
+        let first = try #require(await f.coordinator.allEvents().first { $0.sessionId == s.id && $0.kind == .refused })
+        #expect(received.first == first.seq)
+        #expect(await f.coordinator.subscriberCount == 0)
+    }
+
     @Test func subscriptionEndsWhenConsumerGoesAway() async throws {
         let f = try await Fixture.make()
         do {
