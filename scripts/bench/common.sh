@@ -11,7 +11,8 @@
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$BENCH_DIR/../.." && pwd)"
+SCRIPTS_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+REPO="$(cd "$SCRIPTS_DIR/.." && pwd)"
 BENCH_RESULTS="${BENCH_RESULTS:-$REPO/artifacts/bench}"
 BENCH_CACHE="${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fieldrelay-bench}"
 mkdir -p "$BENCH_RESULTS" "$BENCH_CACHE"
@@ -22,6 +23,10 @@ BENCH_PIDS=()
 
 log() { printf '[%s %s] %s\n' "$(basename "$0" .sh)" "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# harness_python ARGS... : python3 with scripts/harness importable (`from harness import ...`, for
+# the `python3 - <<'PY'` reports) and no __pycache__ written into the repository.
+harness_python() { PYTHONPATH="$SCRIPTS_DIR${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1 python3 "$@"; }
 
 # --- cleanup --------------------------------------------------------------------------------------
 
@@ -109,30 +114,8 @@ make_clip() {
 
 # --- ports and processes --------------------------------------------------------------------------
 
-# free_port [udp|tcp] [COUNT] : the first of COUNT consecutive free loopback ports.
-free_port() {
-  python3 - "${1:-tcp}" "${2:-1}" <<'PY'
-import random, socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-count = int(sys.argv[2])
-for _ in range(200):
-    base = random.randint(20000, 60000 - count)
-    sockets = []
-    try:
-        for port in range(base, base + count):
-            s = socket.socket(socket.AF_INET, kind)
-            s.bind(("127.0.0.1", port))
-            sockets.append(s)
-        print(base)
-        sys.exit(0)
-    except OSError:
-        pass
-    finally:
-        for s in sockets:
-            s.close()
-sys.exit("no free ports")
-PY
-}
+# free_port [udp|tcp] [COUNT] : the first of COUNT consecutive free loopback ports (harness/ports.py).
+free_port() { python3 "$SCRIPTS_DIR/harness/ports.py" "${1:-tcp}" "${2:-1}"; }
 
 # The process and all its descendants.
 tree_pids() {

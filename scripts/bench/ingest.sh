@@ -137,8 +137,9 @@ if [[ "$only" == *c* ]]; then
 fi
 done
 
-python3 - "$WORK" "$streams" "$duration" "$CLK_TCK" "$BENCH_RESULTS/ingest.md" "$(machine_line)" "$kbps" "$size" "$smoke" "$pacing" "$runs" "$gateway_config" <<'PY'
+harness_python - "$WORK" "$streams" "$duration" "$CLK_TCK" "$BENCH_RESULTS/ingest.md" "$(machine_line)" "$kbps" "$size" "$smoke" "$pacing" "$runs" "$gateway_config" <<'PY'
 import json, os, statistics, sys
+from harness import read_loadgen_json
 work, streams, duration, tck, out, machine, kbps, size, smoke, pacing, runs, config = sys.argv[1:]
 streams, duration, tck, runs = int(streams), float(duration), int(tck), int(runs)
 measured, threads = {}, []   # measured[name][run] = (cpu seconds, peak rss kB, udp drops)
@@ -152,9 +153,7 @@ def jsonl_summary(name, run):
     path = os.path.join(work, f"loadgen-{name}-{run}.jsonl")
     if not os.path.exists(path):
         return {}
-    lines = [json.loads(l) for l in open(path) if l.strip().startswith("{")]
-    ticks = [l for l in lines if l.get("type") == "tick"]
-    summary = next((l for l in lines if l.get("type") == "summary"), None) or {}
+    ticks, summary = read_loadgen_json(open(path))
     summary["maxLagMs"] = max((t["lagMs"] for t in ticks), default=0)
     return summary
 def viewer(name, run):

@@ -22,20 +22,14 @@ answer time after completion = seen - (send time of the part's end + D), for par
 blocking request that named them and that was already waiting then.
 """
 import collections
-import csv
 import json
-import math
-import re
 import sys
+from pathlib import Path
 
-WRAP = 1 << 33
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import (bucket_quantile, completed_segments, histogram, parse_metrics, percentile,  # noqa: E402
+                     pts_shift, read_send_logs, stream_path)
 
 
 def row(label, values, unit_note=""):
@@ -45,60 +39,17 @@ def row(label, values, unit_note=""):
             f"{min(values):.0f} | {max(values):.0f} |")
 
 
-def histogram(metrics_text, name):
-    buckets, count = [], 0.0
-    for line in metrics_text.splitlines():
-        match = re.match(rf'{name}_bucket\{{le="([^"]+)"\}} (\S+)', line)
-        if match:
-            buckets.append((math.inf if match.group(1) == "+Inf" else float(match.group(1)), float(match.group(2))))
-        elif line.startswith(f"{name}_count"):
-            count = float(line.split()[1])
-    buckets.sort()
-    return buckets, count
-
-
-def bucket_quantile(buckets, count, q):
-    """Prometheus' histogram_quantile: linear within the bucket that holds the rank."""
-    if count <= 0 or not buckets:
-        return float("nan")
-    rank = q * count
-    lower, below = 0.0, 0.0
-    for bound, cumulative in buckets:
-        if cumulative >= rank:
-            if math.isinf(bound):
-                return lower
-            inside = cumulative - below
-            return lower + (bound - lower) * ((rank - below) / inside if inside else 1)
-        lower, below = bound, cumulative
-    return lower
-
-
 def classic(sends, view):
-    differences = collections.Counter()
-    for source in view["sources"]:
-        path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
-        sent = {pts for _, pts in sends.get(path, [])}
-        for segment in source.get("segment_log", []):
-            if segment.get("pts") is None:
-                continue
-            for pts in sent:
-                difference = (segment["pts"] - pts) % WRAP
-                if difference < 90000 * 5:
-                    differences[difference] += 1
-    shift = differences.most_common(1)[0][0] if differences else 0
+    shift = pts_shift(sends, view)
     samples, unmatched = [], 0
     for source in view["sources"]:
-        path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
-        sent = {pts: wall for wall, pts in sends.get(path, [])}
-        log = source.get("segment_log", [])
-        for current, following in zip(log, log[1:]):
-            if current.get("initial") or following["msn"] != current["msn"] + 1 or following.get("pts") is None:
-                continue
-            wall = sent.get((following["pts"] - shift) % WRAP)
+        sent = {pts: wall for wall, pts in sends.get(stream_path(source["source"]), [])}
+        for seen, pts in completed_segments(source, shift):
+            wall = sent.get(pts)
             if wall is None:
                 unmatched += 1
                 continue
-            samples.append((current["seen"] - wall) * 1000)
+            samples.append((seen - wall) * 1000)
     return samples, shift, unmatched
 
 
@@ -121,8 +72,7 @@ def low_latency(sends, ll, gop_ticks, latency_s):
     availability, answers, transport = [], [], []
     notes = collections.Counter()
     for source in ll["sources"]:
-        path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
-        log = sends.get(path, [])
+        log = sends.get(stream_path(source["source"]), [])
         if len(log) < 3:
             notes["streams without a send log"] += 1
             continue
@@ -179,11 +129,7 @@ def main():
     # With TSBPD every packet reaches the remuxer exactly the SRT latency after it was sent; on
     # arrival, after the network delay plus any wait for a retransmission (measured: transport row).
     fixed_ms = latency_ms if delivery == "tsbpd" else 0.0
-    sends = collections.defaultdict(list)            # path -> [(wall seconds, pts)] in send order
-    for entry in csv.DictReader(open(send_path)):
-        sends[entry["path"]].append((int(entry["wall_ns"]) / 1e9, int(entry["pts"])))
-    for log in sends.values():
-        log.sort()
+    sends = read_send_logs([send_path])              # path -> [(wall seconds, pts)] in send order
     view = json.load(open(viewer_path))
     ll = json.load(open(ll_path))
     held = json.load(open(hold_path))
@@ -191,7 +137,7 @@ def main():
 
     classic_samples, shift, unmatched = classic(sends, view)
     availability, answers, transport, notes = low_latency(sends, ll, round(float(gop) * 90000), fixed_ms / 1000)
-    buckets, count = histogram(metrics_text, "fieldrelay_hls_part_latency_seconds")
+    buckets, count = histogram(parse_metrics(metrics_text), "fieldrelay_hls_part_latency_seconds")
     server_p50 = bucket_quantile(buckets, count, 0.5) * 1000
     server_p99 = bucket_quantile(buckets, count, 0.99) * 1000
     part_target = next((s["part_target"] for s in ll["sources"] if s.get("part_target")), None)

@@ -20,16 +20,16 @@ Output: one JSON object on stdout."""
 import argparse
 import asyncio
 import json
-import re
 import resource
 import statistics
 import sys
 import time
 import urllib.parse
-from datetime import datetime
+from pathlib import Path
 
-PART_NAME = re.compile(r"-(\d+)\.(\d+)\.m4s")
-ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import parse_playlist, rss_kib  # noqa: E402
 
 
 async def get(host, port, target, timeout):
@@ -65,43 +65,6 @@ async def get(host, port, target, timeout):
     return await asyncio.wait_for(exchange(), timeout)
 
 
-def parse(text):
-    """The parts of a Low-Latency playlist we need: segments' program date-times, parts, the hint."""
-    result = {"parts": [], "pdt": {}, "hint": None, "target": None, "part_target": None, "ended": False, "last_msn": None}
-    sequence, pending_pdt = 0, None
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            sequence = int(line.split(":", 1)[1])
-        elif line.startswith("#EXT-X-SKIP:"):
-            sequence += int(dict(ATTRIBUTE.findall(line.split(":", 1)[1]))["SKIPPED-SEGMENTS"])
-        elif line.startswith("#EXT-X-TARGETDURATION:"):
-            result["target"] = int(line.split(":", 1)[1])
-        elif line.startswith("#EXT-X-PART-INF:"):
-            result["part_target"] = float(dict(ATTRIBUTE.findall(line.split(":", 1)[1]))["PART-TARGET"])
-        elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
-            stamp = line.split(":", 1)[1].replace("Z", "+00:00")
-            result["pdt"][sequence] = datetime.fromisoformat(stamp).timestamp()
-        elif line.startswith("#EXT-X-PART:"):
-            attributes = dict(ATTRIBUTE.findall(line.split(":", 1)[1]))
-            uri = attributes["URI"].strip('"')
-            match = PART_NAME.search(uri)
-            msn, index = (int(match.group(1)), int(match.group(2))) if match else (sequence, None)
-            result["parts"].append({"msn": msn, "part": index, "duration": float(attributes["DURATION"]),
-                                    "independent": attributes.get("INDEPENDENT") == "YES"})
-            result["last_msn"] = max(result["last_msn"] or msn, msn)
-        elif line.startswith("#EXT-X-PRELOAD-HINT:"):
-            match = PART_NAME.search(dict(ATTRIBUTE.findall(line.split(":", 1)[1])).get("URI", ""))
-            if match:
-                result["hint"] = (int(match.group(1)), int(match.group(2)))
-        elif line == "#EXT-X-ENDLIST":
-            result["ended"] = True
-        elif line and not line.startswith("#"):
-            result["last_msn"] = max(result["last_msn"] or sequence, sequence)
-            sequence += 1
-    return result
-
-
 async def follow(url, deadline):
     address = urllib.parse.urlsplit(url)
     host, port, path = address.hostname, address.port, address.path
@@ -111,10 +74,10 @@ async def follow(url, deadline):
     while time.time() < deadline:
         wanted = None
         if playlist is not None:
-            if playlist["hint"]:
-                wanted = playlist["hint"]
-            elif playlist["parts"]:
-                last = max((p["msn"], p["part"]) for p in playlist["parts"])
+            if playlist.preload_hint:
+                wanted = playlist.preload_hint
+            elif playlist.parts:
+                last = max((p["msn"], p["part"]) for p in playlist.parts)
                 wanted = (last[0], last[1] + 1)
         target = path if wanted is None else f"{path}?_HLS_msn={wanted[0]}&_HLS_part={wanted[1]}"
         asked = time.time()
@@ -132,29 +95,21 @@ async def follow(url, deadline):
             await asyncio.sleep(0.1 if status == 503 else 0.2)
             continue
         initial = playlist is None and not parts
-        playlist = parse(body.decode("utf-8", "replace"))
-        record["target"], record["part_target"] = playlist["target"], playlist["part_target"]
-        pdt.update(playlist["pdt"])
-        for part in playlist["parts"]:
+        playlist = parse_playlist(body.decode("utf-8", "replace"))
+        record["target"], record["part_target"] = playlist.target_duration, playlist.part_target
+        pdt.update(playlist.program_date_times)
+        for part in playlist.parts:
             key = (part["msn"], part["part"])
             if key in parts:
                 continue
             parts[key] = dict(part, seen=answered, asked=asked, initial=initial,
                               requested=wanted == key)
-        if playlist["ended"]:
+        if playlist.ended:
             break
     record["parts"] = [parts[key] for key in sorted(parts)]
     record["pdt"] = {str(k): v for k, v in sorted(pdt.items())}
     record["requests"] = requests
     return record
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 async def hold(url, count, pid, settle):
@@ -166,9 +121,9 @@ async def hold(url, count, pid, settle):
     status, body, _ = await get(host, port, path, timeout=15)
     if status != 200:
         return {"error": f"plain playlist load answered {status}"}
-    playlist = parse(body.decode("utf-8", "replace"))
-    msn = playlist["last_msn"] + 2
-    limit = 3 * playlist["target"]
+    playlist = parse_playlist(body.decode("utf-8", "replace"))
+    msn = playlist.last_msn + 2
+    limit = 3 * playlist.target_duration
     baseline = []
     for _ in range(5):
         baseline.append(rss_kib(pid))

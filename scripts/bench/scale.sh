@@ -133,18 +133,17 @@ if [ "$profile" = 1 ] && [ -s "$WORK/perf.data" ]; then
 fi
 cp "$timeline" "$BENCH_RESULTS/scale-timeline.csv"
 
-python3 - "$WORK" "$rooms" "$cameras" "$hold" "$CLK_TCK" "$((hold_end - hold_start))" "$rss_peak" "$threads" \
+harness_python - "$WORK" "$rooms" "$cameras" "$hold" "$CLK_TCK" "$((hold_end - hold_start))" "$rss_peak" "$threads" \
   "$publishers_start" "$publishers_end" "$BENCH_RESULTS/scale.md" "$(machine_line)" "$nofile_note" "$room_kbps" "$camera_kbps" "$smoke" \
   "$((drops_end - drops_start))" "$(rmem_line)" "$server_note" <<'PY'
 import csv, json, os, sys
+from harness import read_loadgen_json
 (work, rooms, cameras, hold, tck, hold_ticks, rss_kb, threads, pub_start, pub_end, out, machine, nofile_note,
  room_kbps, camera_kbps, smoke, drops, rmem, server_note) = sys.argv[1:]
 crashed = server_note.startswith("CRASHED")
 rooms, cameras, hold, tck = int(rooms), int(cameras), float(hold), int(tck)
 def loadgen(name):
-    lines = [json.loads(l) for l in open(os.path.join(work, f"loadgen-{name}.jsonl")) if l.strip().startswith("{")]
-    ticks = [l for l in lines if l.get("type") == "tick"]
-    summary = next((l for l in lines if l.get("type") == "summary"), {})
+    ticks, summary = read_loadgen_json(open(os.path.join(work, f"loadgen-{name}.jsonl")))
     summary["maxLagMs"] = max((t["lagMs"] for t in ticks[len(ticks) // 2:]), default=0)
     return summary
 room, cam = loadgen("rooms"), loadgen("cameras")

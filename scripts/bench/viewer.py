@@ -13,8 +13,12 @@ import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import first_video_pts, parse_playlist, resolve_uri  # noqa: E402
 
 
 def read(source, timeout=10.0):
@@ -23,67 +27,6 @@ def read(source, timeout=10.0):
             return reply.read()
     with open(source, "rb") as handle:
         return handle.read()
-
-
-def resolve(playlist, uri):
-    if playlist.startswith("http"):
-        return urllib.parse.urljoin(playlist, uri)
-    return playlist.rsplit("/", 1)[0] + "/" + uri.split("?")[0]
-
-
-def parse_playlist(text):
-    sequence, segments, discontinuity, duration, ended = 0, [], False, None, False
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            sequence = int(line.split(":", 1)[1])
-        elif line == "#EXT-X-DISCONTINUITY":
-            discontinuity = True
-        elif line.startswith("#EXTINF:"):
-            duration = float(line.split(":", 1)[1].split(",")[0])
-        elif line == "#EXT-X-ENDLIST":
-            ended = True
-        elif line and not line.startswith("#"):
-            segments.append({"msn": sequence + len(segments), "uri": line, "duration": duration,
-                             "discontinuity": discontinuity})
-            discontinuity, duration = False, None
-    return segments, ended
-
-
-def first_video_pts(data):
-    """The PTS of the first video PES in an MPEG-TS segment (PAT -> PMT -> H.264/H.265 PID)."""
-    pmt_pid, video_pid = None, None
-    for offset in range(0, len(data) - 187, 188):
-        packet = data[offset:offset + 188]
-        if packet[0] != 0x47:
-            continue
-        pid = ((packet[1] & 0x1F) << 8) | packet[2]
-        start = packet[1] & 0x40
-        control = (packet[3] >> 4) & 3
-        payload = 4
-        if control & 2:
-            payload += 1 + packet[4]
-        if not control & 1 or payload >= 188 or not start:
-            continue
-        if pid == 0 and pmt_pid is None:
-            table = payload + 1 + packet[payload]
-            pmt_pid = ((packet[table + 10] & 0x1F) << 8) | packet[table + 11]
-        elif pid == pmt_pid and video_pid is None:
-            table = payload + 1 + packet[payload]
-            section_end = table + 3 + (((packet[table + 1] & 0x0F) << 8) | packet[table + 2]) - 4
-            info = ((packet[table + 10] & 0x0F) << 8) | packet[table + 11]
-            entry = table + 12 + info
-            while entry + 5 <= min(section_end, 188):
-                kind = packet[entry]
-                es_pid = ((packet[entry + 1] & 0x1F) << 8) | packet[entry + 2]
-                if kind in (0x1B, 0x24):
-                    video_pid = es_pid
-                    break
-                entry += 5 + (((packet[entry + 3] & 0x0F) << 8) | packet[entry + 4])
-        elif pid == video_pid and packet[payload:payload + 3] == b"\x00\x00\x01" and packet[payload + 7] & 0x80:
-            p = packet[payload + 9:payload + 14]
-            return ((p[0] >> 1) & 7) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
-    return None
 
 
 class Watch:
@@ -109,9 +52,9 @@ class Watch:
         now = time.time()
         initial = self.polls == 0
         self.polls += 1
-        segments, ended = parse_playlist(text)
-        self.ended = self.ended or ended
-        for segment in segments:
+        playlist = parse_playlist(text)
+        self.ended = self.ended or playlist.ended
+        for segment in playlist.segments:
             if segment["discontinuity"]:
                 self.discontinuities.add(segment["msn"])
             if segment["msn"] in self.seen:
@@ -119,7 +62,7 @@ class Watch:
             # "initial": already listed at the first poll, so its first-seen time says nothing.
             record = {"msn": segment["msn"], "seen": now, "duration": segment["duration"], "initial": initial}
             try:
-                data = read(resolve(self.source, segment["uri"]))
+                data = read(resolve_uri(self.source, segment["uri"]))
                 self.bytes += len(data)
                 if self.want_pts:
                     record["pts"] = first_video_pts(data)

@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import http.client
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -18,6 +17,11 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import open_files, parse_metrics, parse_playlist, percentile, read_loadgen_json, rss_kib  # noqa: E402
 
 SHORT = dict(baseline=8, idle=2000, idle_hold=12, slowloris=60, headers=5, bodies=5, streamed=2, held=1000,
              srt_bad=1000, srt_ramp=400, wrong_keys=400)
@@ -33,22 +37,12 @@ def log(message):
 
 def metrics(port):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
-        text = reply.read().decode()
-    values = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            values[name] = float(value)
-    return values
+        return parse_metrics(reply.read().decode())
 
 
-def process_figures(pid):
-    rss = 0
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) // 1024
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+def server_figures(pid):
+    """(VmRSS in MiB, open descriptors) of the gateway; OSError when it is gone."""
+    return rss_kib(pid) // 1024, open_files(pid)
 
 
 # --- the legitimate hall ---------------------------------------------------------------------------
@@ -105,37 +99,28 @@ class Hall(threading.Thread):
                 self.fetches.append((started, time.monotonic() - started, False))
                 self.failures.append((started, f"playlist {error!r}"))
             try:
-                rss, fds = process_figures(self.pid)
+                rss, fds = server_figures(self.pid)
                 self.samples.append((time.monotonic(), rss, fds))
             except OSError:
                 pass
             self.stop.wait(max(0.0, 0.5 - (time.monotonic() - started)))
 
     def segments(self, text):
-        sequence, index, discontinuity = 0, 0, False
-        for line in text.splitlines():
-            if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-                sequence = int(line.split(":", 1)[1])
-            elif line == "#EXT-X-DISCONTINUITY":
-                discontinuity = True
-            elif line and not line.startswith("#"):
-                msn = sequence + index
-                index += 1
-                if msn in self.seen:
-                    discontinuity = False
+        for segment in parse_playlist(text).segments:
+            msn = segment["msn"]
+            if msn in self.seen:
+                continue
+            if segment["discontinuity"]:
+                self.discontinuities += 1
+            started = time.monotonic()
+            try:
+                status, body = self.get(f"/hls/{self.path}/{segment['uri']}")
+                if status != 200 or not body:
+                    self.failures.append((started, f"segment {msn} {status}"))
                     continue
-                if discontinuity:
-                    self.discontinuities += 1
-                discontinuity = False
-                started = time.monotonic()
-                try:
-                    status, body = self.get(f"/hls/{self.path}/{line}")
-                    if status != 200 or not body:
-                        self.failures.append((started, f"segment {msn} {status}"))
-                        continue
-                    self.seen.add(msn)
-                except Exception as error:  # noqa: BLE001
-                    self.failures.append((started, f"segment {msn} {error!r}"))
+                self.seen.add(msn)
+            except Exception as error:  # noqa: BLE001
+                self.failures.append((started, f"segment {msn} {error!r}"))
 
     def missing(self):
         if not self.seen:
@@ -143,15 +128,14 @@ class Hall(threading.Thread):
         return [m for m in range(min(self.seen), max(self.seen) + 1) if m not in self.seen]
 
     def window(self, start, end):
-        latencies = sorted(s for t, s, ok in self.fetches if start <= t < end and ok)
+        latencies = [s for t, s, ok in self.fetches if start <= t < end and ok]
         failed = sum(1 for t, _, ok in self.fetches if start <= t < end and not ok)
         samples = [(r, f) for t, r, f in self.samples if start <= t < end]
 
-        def percentile(p):
-            if not latencies:
-                return None
-            return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
-        return dict(fetches=len(latencies) + failed, failed=failed, p50_ms=percentile(0.50), p99_ms=percentile(0.99),
+        def ms(p):
+            value = percentile(latencies, p, method="above")
+            return None if value is None else round(value * 1000, 1)
+        return dict(fetches=len(latencies) + failed, failed=failed, p50_ms=ms(50), p99_ms=ms(99),
                     max_rss_mb=max((r for r, _ in samples), default=None), max_fds=max((f for _, f in samples), default=None))
 
 
@@ -290,9 +274,9 @@ async def huge_bodies(port, claimed, streamed, seconds=6):
 
 async def held_requests(port, path, count):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/hls/{path}/ll.m3u8", timeout=15) as reply:
-        text = reply.read().decode()
-    sequence = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-    last = sequence + text.count("#EXTINF:") - 1
+        playlist = parse_playlist(reply.read().decode())
+    # The last complete segment (not the one whose parts are being written).
+    last = playlist.segments[-1]["msn"] if playlist.segments else playlist.media_sequence - 1
     target = f"/hls/{path}/ll.m3u8?_HLS_msn={last + 2}"
     request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
     started = time.monotonic()
@@ -311,10 +295,7 @@ def loadgen(binary, srt_port, clip, streams, stream_id, ramp, passphrase=None, f
     if passphrase:
         command += ["--passphrase", passphrase]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    summary = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("{") and '"summary"' in line:
-            summary = json.loads(line)
+    _, summary = read_loadgen_json(done.stdout.splitlines())
     return dict(streams=streams, connected=summary.get("connected"), rejected=summary.get("rejected"),
                 rejections=summary.get("rejections"))
 
@@ -360,14 +341,14 @@ def main():
     phases = []
     problems = []
 
-    def phase(name, action, checks):
+    def phase(name, action, checks, settle=1):
         before = metrics(port)
         refused_lines = log_lines(args.server_log, "SRT connection refused")
         start = time.monotonic()
         log(f"{name}: start")
         result = action()
         end = time.monotonic()
-        time.sleep(1)
+        time.sleep(settle)
         after = metrics(port)
         moved = {label: delta(before, after, key) for label, key in checks}
         window = hall.window(start, end)
@@ -384,7 +365,7 @@ def main():
     http_closed = 'fieldrelay_http_connections_closed_total{reason="%s"}'
 
     phase("baseline", lambda: time.sleep(counts["baseline"]) or {}, [])
-    rss_baseline, _ = process_figures(args.pid)
+    rss_baseline, _ = server_figures(args.pid)
     phase("idle connections", lambda: asyncio.run(idle_connections(port, counts["idle"], counts["idle_hold"])),
                  [("evicted_idle", http_closed % "evicted_idle")] if counts["idle"] > args.max_connections else
                  [("idle_timeout", http_closed % "idle_timeout")])
@@ -408,15 +389,16 @@ def main():
                       passphrase="wrong-key-by-the-thousand") for room in rooms[:4]
     }, [("handshakes_failed", "fieldrelay_srt_handshakes_failed_total"),
         ("admitted", "fieldrelay_srt_handshakes_admitted_total"),
-        ("throttled", "fieldrelay_srt_handshakes_throttled_total")])
-    time.sleep(4)
+        ("throttled", "fieldrelay_srt_handshakes_throttled_total")],
+        # A failed handshake is counted once its pending lifetime (5 s) has passed without an accept.
+        settle=6)
     # Memory: what the attacks made the gateway allocate must go back to the system once they end
     # (memory.trimIntervalSeconds, 30 s by default), with the camera and the hall still running.
     rss_deadline = time.monotonic() + 45
-    rss_after, _ = process_figures(args.pid)
+    rss_after, _ = server_figures(args.pid)
     while rss_after > rss_baseline + 64 and time.monotonic() < rss_deadline:
         time.sleep(2)
-        rss_after, _ = process_figures(args.pid)
+        rss_after, _ = server_figures(args.pid)
     memory = dict(baseline_mb=rss_baseline, peak_mb=max((r for _, r, _ in hall.samples), default=None), after_mb=rss_after)
     log(f"memory: RSS {rss_baseline} MB after the baseline, peak {memory['peak_mb']} MB, {rss_after} MB after the attacks")
     if rss_after > rss_baseline + 64:

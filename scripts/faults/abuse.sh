@@ -65,11 +65,11 @@ python3 "$(dirname "$0")/abuse.py" "${mode[@]}" --http-port "$http_port" --srt-p
   --server-log "$SERVER_LOG" --max-connections "$max_connections" --max-held "$max_held" >"$WORK/abuse.json" || status=$?
 kill -0 "$SERVER_PID" 2>/dev/null || { log "fieldrelay serve died: $(crash_note "$SERVER_LOG")"; status=1; }
 stop_pid "$camera_pid"   # loadgen prints its summary on SIGTERM
-camera_broken="$(python3 -c '
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-summary = [l for l in lines if l.get("type") == "summary"]
-print(summary[-1]["broken"] if summary else "no-summary")' "$WORK/camera.json" 2>/dev/null || echo no-summary)"
+camera_broken="$(harness_python -c '
+import sys
+from harness import read_loadgen_json
+_, summary = read_loadgen_json(open(sys.argv[1]))
+print(summary["broken"] if summary else "no-summary")' "$WORK/camera.json" 2>/dev/null || echo no-summary)"
 rss_after="$(awk '/^VmRSS:/ {print int($2 / 1024)}' /proc/"$SERVER_PID"/status 2>/dev/null || echo '?')"
 fds_after="$(ls /proc/"$SERVER_PID"/fd 2>/dev/null | wc -l)"
 log_lines="$(wc -l <"$SERVER_LOG")"

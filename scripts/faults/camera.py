@@ -13,6 +13,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import loadgen_records  # noqa: E402
 
 FIELDS = ("packetsSent", "packetsSentUnique", "packetsLost", "packetsRetransmitted", "packetsDropped",
           "connected", "rejected", "broken", "bytesSent", "sendsDeferred")
@@ -55,11 +60,7 @@ def main():
         state["child"] = child
         totals["runs"] += 1
         summary, stopped_for = None, None
-        for line in child.stdout:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
+        for record in loadgen_records(child.stdout):
             if record.get("type") == "summary":
                 summary = record
             elif stopped_for is None and (record.get("broken", 0) > 0 or record.get("rejected", 0) > 0):

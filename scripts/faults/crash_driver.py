@@ -37,12 +37,16 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import http.client
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import free_port  # noqa: E402
 
 # Every process this harness starts, so that an exit for any reason (SIGTERM from a timeout
 # included) leaves none behind.
@@ -71,20 +75,6 @@ CITY = "520600"
 
 def log(message):
     print(f"[crash {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port(kind):
-    for _ in range(200):
-        port = random.randint(20000, 60000)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise RuntimeError("no free port")
 
 
 class InFlight(Exception):

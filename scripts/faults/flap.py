@@ -39,8 +39,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
-CLOCK = 90000
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import (CLOCK, first_video_pts, metric_sum, parse_metrics, parse_playlist,  # noqa: E402
+                     process_figures, resolve_uri)
+
 OFFSET_BASE = 100     # seconds: publisher k's timeline starts near OFFSET_BASE + k * OFFSET_STEP
 OFFSET_STEP = 64      # larger than any publisher's run; 1,100 publishers stay under the 33-bit wrap
 
@@ -64,22 +69,6 @@ def log(message):
 
 # --- the gateway process -----------------------------------------------------------------------
 
-def proc_figures(pid):
-    figures = {"rss_kb": None, "hwm_kb": None, "threads": None, "fds": None}
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    figures["rss_kb"] = int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    figures["hwm_kb"] = int(line.split()[1])
-        figures["threads"] = len(os.listdir(f"/proc/{pid}/task"))
-        figures["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        pass
-    return figures
-
-
 def http_get(url, timeout=10.0):
     """(status, body); status 0 for a connection failure."""
     try:
@@ -92,58 +81,12 @@ def http_get(url, timeout=10.0):
 
 
 def metrics(base):
+    """The gateway's /metrics as {sample: value}; {} when it does not answer."""
     status, body = http_get(base + "/metrics", timeout=5)
-    values = {}
-    if status != 200:
-        return values
-    for line in body.decode("utf-8", "replace").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, _, value = line.rpartition(" ")
-        try:
-            values[name] = float(value)
-        except ValueError:
-            pass
-    return values
+    return parse_metrics(body.decode("utf-8", "replace")) if status == 200 else {}
 
 
-def metric_sum(values, prefix):
-    return sum(v for k, v in values.items() if k == prefix or k.startswith(prefix + "{"))
-
-
-# --- MPEG-TS: the first video PTS of a segment -------------------------------------------------
-
-def first_video_pts(data):
-    pmt_pid, video_pid = None, None
-    for offset in range(0, len(data) - 187, 188):
-        packet = data[offset:offset + 188]
-        if packet[0] != 0x47 or not packet[1] & 0x40:
-            continue
-        pid = ((packet[1] & 0x1F) << 8) | packet[2]
-        control = (packet[3] >> 4) & 3
-        payload = 4 + (1 + packet[4] if control & 2 else 0)
-        if not control & 1 or payload >= 184:
-            continue
-        if pid == 0 and pmt_pid is None:
-            table = payload + 1 + packet[payload]
-            pmt_pid = ((packet[table + 10] & 0x1F) << 8) | packet[table + 11]
-        elif pid == pmt_pid and pmt_pid is not None and video_pid is None:
-            table = payload + 1 + packet[payload]
-            section_end = table + 3 + (((packet[table + 1] & 0x0F) << 8) | packet[table + 2]) - 4
-            info = ((packet[table + 10] & 0x0F) << 8) | packet[table + 11]
-            entry = table + 12 + info
-            while entry + 5 <= min(section_end, 188):
-                es_pid = ((packet[entry + 1] & 0x1F) << 8) | packet[entry + 2]
-                if packet[entry] in (0x1B, 0x24):
-                    video_pid = es_pid
-                    break
-                entry += 5 + (((packet[entry + 3] & 0x0F) << 8) | packet[entry + 4])
-        elif video_pid is not None and pid == video_pid and packet[payload:payload + 3] == b"\x00\x00\x01" \
-                and packet[payload + 7] & 0x80:
-            p = packet[payload + 9:payload + 14]
-            return ((p[0] >> 1) & 7) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
-    return None
-
+# --- MPEG-TS: the publisher that made a segment (its first video PTS) --------------------------
 
 def publisher_of_pts(pts):
     if pts is None:
@@ -152,33 +95,6 @@ def publisher_of_pts(pts):
 
 
 # --- playlists ---------------------------------------------------------------------------------
-
-def parse_playlist(text):
-    """Media sequence, discontinuity sequence, complete segments (msn, uri, duration, discontinuity,
-    map), ended. The Low-Latency segment still being written (parts, no URI) is left out."""
-    sequence, dseq, segments, ended = 0, 0, [], False
-    pending_disc, duration, current_map, index = False, None, None, 0
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            sequence = int(line.split(":", 1)[1])
-        elif line.startswith("#EXT-X-DISCONTINUITY-SEQUENCE:"):
-            dseq = int(line.split(":", 1)[1])
-        elif line == "#EXT-X-DISCONTINUITY":
-            pending_disc = True
-        elif line.startswith("#EXT-X-MAP:"):
-            current_map = line.split('URI="', 1)[1].split('"', 1)[0]
-        elif line.startswith("#EXTINF:"):
-            duration = float(line.split(":", 1)[1].split(",")[0])
-        elif line == "#EXT-X-ENDLIST":
-            ended = True
-        elif line and not line.startswith("#"):
-            segments.append({"msn": sequence + index, "uri": line, "duration": duration,
-                             "disc": pending_disc, "map": current_map})
-            index += 1
-            pending_disc, duration = False, None
-    return sequence, dseq, segments, ended
-
 
 class Tally:
     """Failure and event counters shared by all threads, with a few examples of each failure."""
@@ -228,22 +144,25 @@ class Watch:
             return
         self.polls += 1
         self.run.tally.add(f"{self.kind}:playlists_checked")
-        sequence, dseq, segments, ended = parse_playlist(body.decode("utf-8", "replace"))
+        playlist = parse_playlist(body.decode("utf-8", "replace"))
+        sequence, dseq, ended = playlist.media_sequence, playlist.discontinuity_sequence, playlist.ended
         if sequence < self.media_sequence:
             self.fail("went_backwards", f"media sequence {self.media_sequence} -> {sequence}")
         if dseq < self.dseq:
             self.fail("went_backwards", f"discontinuity sequence {self.dseq} -> {dseq}")
         self.media_sequence, self.dseq = max(self.media_sequence, sequence), max(self.dseq, dseq)
         number = dseq
-        for segment in segments:
-            if segment["disc"]:
+        # The Low-Latency segment still being written (parts, no URI yet) is not in playlist.segments.
+        for segment in playlist.segments:
+            if segment["discontinuity"]:
                 number += 1
             segment["dnum"] = number
             old = self.seen.get(segment["msn"])
             if old is not None:
-                if (old["uri"], old["disc"], old["dnum"]) != (segment["uri"], segment["disc"], segment["dnum"]):
-                    self.fail("changed_on_reload", f"msn {segment['msn']}: {old['uri']} disc={old['disc']} "
-                              f"n={old['dnum']} -> {segment['uri']} disc={segment['disc']} n={segment['dnum']}")
+                fields = ("uri", "discontinuity", "dnum")
+                if [old[f] for f in fields] != [segment[f] for f in fields]:
+                    self.fail("changed_on_reload", f"msn {segment['msn']}: {old['uri']} disc={old['discontinuity']} "
+                              f"n={old['dnum']} -> {segment['uri']} disc={segment['discontinuity']} n={segment['dnum']}")
                 continue
             if self.ended_at is not None:
                 self.fail("resumed_after_end", f"msn {segment['msn']} after EXT-X-ENDLIST")
@@ -255,16 +174,15 @@ class Watch:
                 self.fail("ended_early", "EXT-X-ENDLIST while the camera was still flapping")
 
     def fetch(self, segment):
-        base = self.url.rsplit("/", 1)[0]
         init = b""
         if self.kind == "ll" and segment["map"]:
             if segment["map"] not in self.maps:
-                status, init = http_get(f"{base}/{segment['map']}")
+                status, init = http_get(resolve_uri(self.url, segment["map"]))
                 self.maps[segment["map"]] = init if status == 200 else None
                 if status != 200:
                     self.fail("unfetchable", f"init {segment['map']} -> {status}")
             init = self.maps.get(segment["map"]) or b""
-        status, data = http_get(f"{base}/{segment['uri']}")
+        status, data = http_get(resolve_uri(self.url, segment["uri"]))
         self.run.last_fetch = now()
         self.run.tally.add(f"{self.kind}:segments_fetched")
         if status != 200 or not data:
@@ -280,7 +198,7 @@ class Watch:
         numbers = sorted(self.seen)
         key = "publisher" if self.kind == "classic" else "map"
         self.run.watch_logs[f"{self.kind} {self.path}"] = [
-            [n, self.seen[n]["disc"], self.seen[n].get(key), self.seen[n]["duration"]] for n in numbers]
+            [n, self.seen[n]["discontinuity"], self.seen[n].get(key), self.seen[n]["duration"]] for n in numbers]
         if not numbers:
             return
         expected = set(range(numbers[0], numbers[-1] + 1))
@@ -289,7 +207,7 @@ class Watch:
             self.fail("missing_segments", f"msn {missing[:10]}")
             self.run.tally.add(f"{self.kind}:missing_segment_count", len(missing) - 1)
         self.run.tally.add(f"{self.kind}:segments", len(numbers))
-        self.run.tally.add(f"{self.kind}:discontinuities", sum(1 for n in numbers if self.seen[n]["disc"]))
+        self.run.tally.add(f"{self.kind}:discontinuities", sum(1 for n in numbers if self.seen[n]["discontinuity"]))
         if self.ended_at is None:
             self.fail("never_ended", "no EXT-X-ENDLIST after the last camera left")
         key = "publisher" if self.kind == "classic" else "map"
@@ -308,9 +226,9 @@ class Watch:
             if before is None or before.get(key) is None or segment.get(key) is None:
                 continue
             joined = before[key] != segment[key]
-            if joined and not segment["disc"]:
+            if joined and not segment["discontinuity"]:
                 self.fail("missing_discontinuity", f"msn {n}: {key} {before[key]} -> {segment[key]}")
-            elif segment["disc"] and not joined:
+            elif segment["discontinuity"] and not joined:
                 self.fail("unexpected_discontinuity", f"msn {n}: same {key} {segment[key]}")
 
 
@@ -330,10 +248,10 @@ class Decoder:
     def offer(self, watch, segment, data):
         with self.lock:
             self.counter += 1
-            take = segment["disc"] or self.counter % self.every == 0 or not watch.seen
+            take = segment["discontinuity"] or self.counter % self.every == 0 or not watch.seen
         if not take:
             return
-        if not segment["disc"] and self.queue.qsize() > 100:
+        if not segment["discontinuity"] and self.queue.qsize() > 100:
             self.run.tally.add("decode_skipped_busy")
             return
         self.queue.put((watch, segment, data))
@@ -367,7 +285,7 @@ class Decoder:
         except (ValueError, KeyError, IndexError):
             watch.fail("decode_errors", f"msn {segment['msn']}: no video stream")
             return
-        if segment["disc"]:
+        if segment["discontinuity"]:
             self.run.tally.add(f"{watch.kind}:discontinuity_segments_decoded")
         owner = self.run.publishers.get(segment.get("publisher"))
         if owner is not None and VARIANTS[owner["variant"]] != got:
@@ -579,7 +497,7 @@ def settle(run, pid, timeout):
     # Threads come and go in the runtime's pools: the fewest over five seconds is the figure.
     readings = []
     for _ in range(5):
-        readings.append(proc_figures(pid))
+        readings.append(process_figures(pid))
         time.sleep(1.0)
     figures = dict(readings[-1])
     for key in ("threads", "fds"):
@@ -670,13 +588,13 @@ def main():
     pid = options.pid
     paths = [f"lab/flap-{i:02d}" for i in range(options.paths)]
     per_path = max(1, round(options.cycles / options.paths))
-    resources = {"idle": proc_figures(pid)}
+    resources = {"idle": process_figures(pid)}
     samples = []
     sampling = threading.Event()
 
     def sample():
         while not sampling.wait(2.0):
-            figures = proc_figures(pid)
+            figures = process_figures(pid)
             if figures["rss_kb"]:
                 samples.append(figures)
     sampler = threading.Thread(target=sample, daemon=True)

@@ -19,16 +19,11 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-import latency_report  # noqa: E402  (the PTS shift between sent and packaged timestamps)
-
-WRAP = 1 << 33
-
-
-def percentile(values, p):
-    return latency_report.percentile(values, p) if values else None
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from harness import completed_segments, percentile, pts_shift, read_send_logs, stream_path  # noqa: E402
 
 
 def decode_errors(path):
@@ -102,30 +97,24 @@ def delays(view, send_logs, exclude=None):
     reconnected restarts its clip, so one PTS may have been sent more than once: the latest send
     at or before the segment was seen is the one. Segments first seen inside `exclude` (the
     blackout and its aftermath: wall-clock [start, end]) are left out."""
-    sends = {}
-    for path, rows in send_logs.items():
-        sends[path] = sorted(rows)
     try:
-        _, shift, _ = latency_report.classic(sends, view)
+        shift = pts_shift(send_logs, view)
     except Exception:  # no samples: shift 0
         shift = 0
     samples = []
     for source in view["sources"]:
-        path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
+        path = stream_path(source["source"])
         if path.startswith("lab/control"):
             continue
         by_pts = {}
-        for wall, pts in sends.get(path, []):
+        for wall, pts in send_logs.get(path, []):
             by_pts.setdefault(pts, []).append(wall)
-        log = source.get("segment_log", [])
-        for current, following in zip(log, log[1:]):
-            if current.get("initial") or following["msn"] != current["msn"] + 1 or following.get("pts") is None:
+        for seen, pts in completed_segments(source, shift):
+            if exclude and exclude[0] <= seen <= exclude[1]:
                 continue
-            if exclude and exclude[0] <= current["seen"] <= exclude[1]:
-                continue
-            walls = [w for w in by_pts.get((following["pts"] - shift) % WRAP, []) if w <= current["seen"]]
+            walls = [w for w in by_pts.get(pts, []) if w <= seen]
             if walls:
-                samples.append((current["seen"] - max(walls)) * 1000)
+                samples.append((seen - max(walls)) * 1000)
     return samples
 
 
@@ -142,15 +131,14 @@ def scenario(directory):
     counters = nft_counters(os.path.join(directory, "nft.json"))
     paths, levels, crashed = gateway_figures(log_text)
 
-    cameras, send_logs = {}, {}
+    cameras, send_files = {}, []
     for summary in sorted(glob.glob(os.path.join(directory, "cam-*.json"))):
         name = os.path.basename(summary)[:-5]
         cameras[name] = json.load(open(summary))
         send_file = summary[:-5] + ".send.csv"
         if os.path.exists(send_file):
-            for line in open(send_file).read().splitlines()[1:]:
-                _, path, wall, pts = line.split(",")
-                send_logs.setdefault(path, []).append((int(wall) / 1e9, int(pts)))
+            send_files.append(send_file)
+    send_logs = read_send_logs(send_files)
 
     # Decode every saved segment on its own.
     files = sorted(glob.glob(os.path.join(directory, "segments", "*.ts")))
@@ -163,7 +151,7 @@ def scenario(directory):
     per_source = []
     decode_total, decode_outside_blackout, samples_of_errors = 0, 0, []
     for index, source in enumerate(view["sources"]):
-        path = source["source"].split("/hls/")[1].rsplit("/", 1)[0]
+        path = stream_path(source["source"])
         seen = {entry["msn"]: entry["seen"] for entry in source.get("segment_log", [])}
         errors = 0
         for file, (count, lines) in decoded.items():
