@@ -19,7 +19,34 @@ public final class ClassicHLSPackager: PathReader {
     private let instance: String
     private let logger: Logger
     private let state: Mutex<State>
-    private let waiters = RequestWaiters<Void>()
+    private let waiters = RequestWaiters<WaitTarget>()
+
+    /// What a held playlist request waits for.
+    enum WaitTarget: Sendable {
+        /// A first segment (or the end).
+        case firstSegment
+        /// Three target durations listed (or the end).
+        case startable
+    }
+
+    /// How far the packager has got, copied once for all held requests.
+    struct Progress {
+        var hasSegments: Bool
+        var startable: Bool
+        var ended: Bool
+
+        func reached(_ target: WaitTarget) -> Bool {
+            switch target {
+            case .firstSegment: return hasSegments || ended
+            case .startable: return startable || ended
+            }
+        }
+    }
+
+    private func progress(_ state: State) -> Progress {
+        Progress(hasSegments: !state.window.segments.isEmpty,
+                 startable: state.window.canStartThreeTargetsBack(listed: configuration.windowSegments), ended: state.ended)
+    }
 
     struct State {
         var tracks: [Track] = []
@@ -188,6 +215,11 @@ public final class ClassicHLSPackager: PathReader {
         public var discontinuitySequence: Int
         public var ended: Bool
 
+        /// Whether it lists three target durations (RFC 8216 6.3.3), or the stream ended.
+        public var startable: Bool {
+            ended || entries.reduce(0) { $0 + $1.duration } >= Double(3 * targetDuration) - 0.001
+        }
+
         public func render(uriSuffix: String = "") -> String {
             PlaylistWriter.classic(entries: entries.map { entry in
                 var entry = entry
@@ -232,12 +264,23 @@ public final class ClassicHLSPackager: PathReader {
 
     /// Waits until a playlist can be served (a first segment, or the end), at most `timeout`.
     public func waitForPlaylist(timeout: Duration) async -> Bool {
-        await waiters.wait(for: (), timeout: timeout) { [self] _ in
-            state.withLock { !$0.window.segments.isEmpty || $0.ended }
+        await waiters.wait(for: .firstSegment, timeout: timeout) { [self] target in
+            state.withLock { progress($0) }.reached(target)
+        }
+    }
+
+    /// Waits until the playlist lists three target durations (or the stream ended), at most
+    /// `timeout`: a player opening a stream that has just gone live then finds where RFC 8216 6.3.3
+    /// lets it start. Chromium's own HLS player fails with DEMUXER_ERROR_COULD_NOT_PARSE on the
+    /// shorter playlist of the first seconds. Returns whether that much is there.
+    public func waitForStartablePlaylist(timeout: Duration) async -> Bool {
+        await waiters.wait(for: .startable, timeout: timeout) { [self] target in
+            state.withLock { progress($0) }.reached(target)
         }
     }
 
     private func wakeWaiters() {
-        waiters.wake { _ in true }
+        let snapshot = state.withLock { progress($0) }
+        waiters.wake { snapshot.reached($0) }
     }
 }

@@ -51,6 +51,8 @@ public final class LowLatencyHLSPackager: PathReader {
     struct WaitTarget: Sendable {
         var sequence: Int
         var part: Int?
+        /// Instead: three target durations of complete segments listed.
+        var startable = false
     }
 
     struct State {
@@ -348,15 +350,18 @@ public final class LowLatencyHLSPackager: PathReader {
         var ended: Bool
         var lastComplete: Int?
         var current: (sequence: Int, parts: Int)?
+        var startable: Bool
 
-        init(_ state: State) {
+        init(_ state: State, listed: Int) {
             ended = state.ended
             lastComplete = state.window.segments.last?.sequence
             current = state.current.map { ($0.sequence, $0.parts.count) }
+            startable = state.window.canStartThreeTargetsBack(listed: listed)
         }
 
         func reached(_ target: WaitTarget) -> Bool {
             if ended { return true }
+            if target.startable { return startable }
             if let lastComplete, lastComplete >= target.sequence { return true }
             if let current {
                 if current.sequence > target.sequence { return true }
@@ -370,7 +375,7 @@ public final class LowLatencyHLSPackager: PathReader {
     /// Returns false after `timeout`.
     public func waitFor(sequence: Int, part: Int?, timeout: Duration) async -> Bool {
         await waiters.wait(for: WaitTarget(sequence: sequence, part: part), timeout: timeout) { [self] target in
-            state.withLock { Progress($0) }.reached(target)
+            state.withLock { Progress($0, listed: windowSegments($0)) }.reached(target)
         }
     }
 
@@ -379,11 +384,19 @@ public final class LowLatencyHLSPackager: PathReader {
         await waitFor(sequence: state.withLock { $0.window.segments.last?.sequence ?? $0.current?.sequence ?? 0 }, part: nil, timeout: timeout)
     }
 
+    /// Waits until the complete segments listed cover three target durations (or the stream ended),
+    /// at most `timeout`; see `ClassicHLSPackager.waitForStartablePlaylist`.
+    public func waitForStartablePlaylist(timeout: Duration) async -> Bool {
+        await waiters.wait(for: WaitTarget(sequence: 0, part: nil, startable: true), timeout: timeout) { [self] target in
+            state.withLock { Progress($0, listed: windowSegments($0)) }.reached(target)
+        }
+    }
+
     public var waitingRequests: Int { waiters.count }
 
     private func wakeWaiters() {
         // One snapshot for all held requests: thousands may wait on the same part.
-        let progress = state.withLock { Progress($0) }
+        let progress = state.withLock { Progress($0, listed: windowSegments($0)) }
         waiters.wake { progress.reached($0) }
     }
 }

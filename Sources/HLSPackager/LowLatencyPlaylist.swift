@@ -31,6 +31,11 @@ public struct LowLatencyPlaylist: Sendable {
     /// PART-HOLD-BACK: three part targets (the specification recommends at least three).
     public var partHoldBack: Double { partTarget * 3 }
 
+    /// Whether the complete segments cover three target durations (RFC 8216 6.3.3), or it ended.
+    public var startable: Bool {
+        ended || segments.filter { $0.uri != nil }.reduce(0) { $0 + $1.duration } >= Double(3 * targetDuration) - 0.001
+    }
+
     /// The last segment (complete or in progress) a client can name in `_HLS_msn`.
     public var lastSequence: Int { segments.last?.sequence ?? mediaSequence }
 

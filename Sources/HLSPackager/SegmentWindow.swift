@@ -134,6 +134,13 @@ struct SegmentWindow<Segment: WindowedSegment> {
         return withinTarget
     }
 
+    /// Whether the last `listed` segments cover three target durations: a player may then start
+    /// where RFC 8216 6.3.3 tells it to (no segment less than three target durations from the end).
+    func canStartThreeTargetsBack(listed count: Int) -> Bool {
+        guard let target = targetDuration else { return false }
+        return listed(count).reduce(0) { $0 + $1.duration } >= Double(3 * target) - 0.001
+    }
+
     /// The segments a playlist lists now.
     func listed(_ count: Int) -> ArraySlice<Segment> {
         segments.suffix(count)

@@ -67,7 +67,11 @@ struct HLSController<Context: RequestContext>: Sendable {
     private func classicPlaylist(_ path: LivePath, suffix: String) async throws -> Response {
         let packager = packagers.classic(for: path)
         var playlist = packager.playlist()
-        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
+        if playlist == nil || !(playlist?.startable ?? false) {
+            // A stream that has just gone live: hold the playlist until a player can start three
+            // target durations from its end (RFC 8216 6.3.3), within the first-segment wait; then
+            // answer with what there is.
+            _ = try await held.hold({ await packager.waitForStartablePlaylist(timeout: firstSegmentWait) })
             playlist = packager.playlist()
         }
         guard let playlist else {
@@ -92,6 +96,14 @@ struct HLSController<Context: RequestContext>: Sendable {
             throw APIError(.notFound, "no Low-Latency HLS for \(path.name): \(reason); use ts.m3u8")
         }
         var playlist = packager.playlist()
+        if query.sequence == nil, Self.isMediaElement(request), !(playlist?.startable ?? false) {
+            // A browser's own player (Chromium's reads whole segments, not parts) opening a stream
+            // that has just gone live: held like a classic playlist until three target durations
+            // are listed. Script players (hls.js, the console's) and other clients are not held
+            // beyond their first part.
+            _ = try await held.hold({ await packager.waitForStartablePlaylist(timeout: firstSegmentWait) })
+            playlist = packager.playlist()
+        }
         if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
             playlist = packager.playlist()
         }
@@ -131,6 +143,14 @@ struct HLSController<Context: RequestContext>: Sendable {
             return Self.media(buffer, type: "video/mp4")
         }
         throw APIError(.notFound, "no \(file) in \(path.name)")
+    }
+
+    /// Whether a browser's media element made the request itself (`<video src>`), by its Fetch
+    /// Metadata (`Sec-Fetch-Dest: video` or `audio`, W3C Fetch Metadata Request Headers); script
+    /// players fetch with `empty`.
+    static func isMediaElement(_ request: Request) -> Bool {
+        guard let destination = request.headers[HTTPField.Name("Sec-Fetch-Dest")!] else { return false }
+        return destination == "video" || destination == "audio"
     }
 
     // MARK: - Responses

@@ -25,7 +25,7 @@ public enum RelayRouter {
         /// Where the edge's refusals are counted (the same counters the connection guard uses).
         public var edgeCounters: HTTPEdgeCounters
 
-        public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(6),
+        public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(10),
                     tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000,
                     mediaAccess: (any MediaAccessPolicy)? = nil, defaultLowLatency: Bool = true,
                     maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters()) {

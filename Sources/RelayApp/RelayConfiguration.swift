@@ -41,7 +41,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var host: String = "0.0.0.0"
         public var port: Int = 8080
         public var corsAllowedOrigins: [String] = ["*"]
-        public var firstSegmentWaitSeconds: Double = 6
+        public var firstSegmentWaitSeconds: Double = 10
         /// Connections open at once; at the limit the longest-idle one makes room, else refused.
         public var maxConnections: Int = 10_000
         /// No request in progress for this long (idle keep-alive, or a head dribbled byte by byte): closed.

@@ -60,6 +60,15 @@ final class Chromium: @unchecked Sendable {
                       let args = (json["params"] as? [String: Any])?["args"] as? [[String: Any]] {
                 let line = args.map { "\($0["value"] ?? $0["description"] ?? "")" }.joined(separator: " ")
                 lock.withLock { consoleLines.append(line) }
+            } else if let method = json["method"] as? String, method.hasPrefix("Media.player"),
+                      let params = json["params"] as? [String: Any] {
+                // The media pipeline's own log (after `Media.enable`): why a <video> failed.
+                let entries = (params["messages"] ?? params["errors"] ?? params["events"] ?? params["properties"]) as? [[String: Any]] ?? []
+                let lines = entries.map { entry in
+                    let text = (try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) }
+                    return "media: \(text ?? "?")"
+                }
+                lock.withLock { consoleLines.append(contentsOf: lines) }
             }
         }
     }

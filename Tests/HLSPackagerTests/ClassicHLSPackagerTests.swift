@@ -190,6 +190,24 @@ struct ClassicHLSPackagerTests {
         #expect(await packager.waitForPlaylist(timeout: .milliseconds(1)))
     }
 
+    @Test("a first playlist can be held until three target durations are listed; a first segment alone does not answer it")
+    func startableWait() async throws {
+        let (paths, name) = try setUp(target: 1, window: 6)
+        let session = try paths.attachPublisher(name, identity: identity())
+        session.publish(tracks: [SyntheticStream.video])
+        var stream = SyntheticStream()
+        stream.feed(session, seconds: 2.04, gop: 1, audio: false)   // two 1 s segments complete
+        let packager = try packager(paths, name)
+        #expect(packager.playlist()?.startable == false)
+        #expect(await packager.waitForPlaylist(timeout: .milliseconds(1)))
+        #expect(await packager.waitForStartablePlaylist(timeout: .milliseconds(50)) == false)
+        async let startable = packager.waitForStartablePlaylist(timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(50))
+        stream.feed(session, seconds: 1, gop: 1, audio: false)     // the third completes
+        #expect(await startable)
+        #expect(packager.playlist()?.startable == true)
+    }
+
     @Test("a waiter with nothing to wait for times out false")
     func waitingTimesOut() async throws {
         let (paths, name) = try setUp(target: 1)
