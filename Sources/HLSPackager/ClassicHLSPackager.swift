@@ -125,7 +125,8 @@ public final class ClassicHLSPackager: PathReader {
         var completed = false
         var startsIndependent = true
         if let current = state.current, isPrimary {
-            let cut = state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: unit.isKeyframe, frameTicks: unit.duration)
+            let cut = state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: unit.isKeyframe, frameTicks: unit.duration,
+                                       startedOnKeyframe: current.independent)
             if cut != .none {
                 completed = finishCurrent(&state, endPTS: unit.pts)
                 startsIndependent = cut == .keyframe

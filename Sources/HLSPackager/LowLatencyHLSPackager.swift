@@ -144,7 +144,9 @@ public final class LowLatencyHLSPackager: PathReader {
         if isPrimary {
             learnFrameGrid(unit, &state)
         }
-        if let current = state.current, isCut, state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: true, frameTicks: unit.duration) == .keyframe {
+        if let current = state.current, isCut,
+           state.window.cut(elapsed: unit.pts - current.startPTS, keyframe: true, frameTicks: unit.duration,
+                            startedOnKeyframe: current.parts.first?.independent ?? (state.open.independent ?? true)) == .keyframe {
             changed = finishSegment(&state, flushOpen: state.open.frames > 0)
         }
         if state.current == nil {

@@ -74,8 +74,10 @@ struct SegmentWindow<Segment: WindowedSegment> {
     /// ends before it. `frameTicks` is the unit's duration: a forced cut comes at the last picture
     /// before which the segment still rounds to the target, so a keyframe that is merely a frame or
     /// two late still starts the next segment.
-    func cut(elapsed: Int64, keyframe: Bool, frameTicks: Int64) -> Cut {
-        if keyframe && elapsed >= cutTicks { return .keyframe }
+    /// A segment that did not start on a keyframe ends at the first one (`startedOnKeyframe`
+    /// false), however short it is then: segments fall back in step with the GOPs at once.
+    func cut(elapsed: Int64, keyframe: Bool, frameTicks: Int64, startedOnKeyframe: Bool = true) -> Cut {
+        if keyframe && (elapsed >= cutTicks || (!startedOnKeyframe && elapsed > 0)) { return .keyframe }
         let frame = frameTicks > 0 ? frameTicks : AccessUnit.clockRate / 25
         if elapsed + frame >= limitTicks { return .forced }
         return .none
