@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]),
 
         .target(name: "MediaTypes"),
+        // The one rule for path and identifier syntax and for jurisdiction (pure, no dependencies).
+        .target(name: "PathRules"),
         .target(name: "SRTTransport", dependencies: [
             "CSRT",
             .product(name: "Logging", package: "swift-log"),
@@ -33,15 +35,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "StreamHub", dependencies: [
-            "MediaTypes",
+            "MediaTypes", "PathRules",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The only importer of GRDB: areas, organisations, rooms, devices, keys, live status.
         .target(name: "RoomRegistry", dependencies: [
+            "PathRules",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Joint reporting's pure domain (no GRDB, FFmpeg or HTTP); swift-crypto for the HMAC chain.
         .target(name: "JointReporting", dependencies: [
+            "PathRules",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Joint reporting's storage beside the registry's: the record, its key and checkpoint, org tokens.
@@ -56,12 +60,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +87,7 @@ let package = Package(
         ], path: "Tests/TestSupport"),
 
         .testTarget(name: "MediaTypesTests", dependencies: ["MediaTypes"]),
+        .testTarget(name: "PathRulesTests", dependencies: ["PathRules"]),
         .testTarget(name: "SRTTransportTests", dependencies: ["SRTTransport"]),
         .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes", "TestSupport"]),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
@@ -97,7 +102,7 @@ let package = Package(
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
         .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "SRTTransport",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "SRTTransport", "PathRules",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

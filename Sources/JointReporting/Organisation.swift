@@ -1,3 +1,5 @@
+import PathRules
+
 /// An organisation as the domain sees it: a command centre (city, county, township) or a
 /// department. The registry owns the real records; this is the projection joint reporting needs.
 public struct Organisation: Sendable, Hashable, Codable {
@@ -18,18 +20,23 @@ public struct Organisation: Sendable, Hashable, Codable {
     }
 
     /// Whether the area identified by `code` (a county, township or village code) lies inside this
-    /// organisation's jurisdiction.
-    ///
-    /// Administrative codes nest by prefix (DOMAIN.md: 6 digits county, +3 township, +3 village).
-    /// A city's own code ends in `00`, so its counties share its first four digits (`5206xx`).
+    /// organisation's jurisdiction: PathRules' `Jurisdiction`, the one rule.
     public func jurisdictionContains(areaCode code: String) -> Bool {
-        switch level {
-        case .city:
-            return code.hasPrefix(String(areaCode.prefix(4)))
-        case .county, .township:
-            return code.hasPrefix(areaCode)
-        case .department:
-            return false
+        jurisdiction.contains(areaCode: code)
+    }
+
+    public var jurisdiction: Jurisdiction {
+        Jurisdiction(level: level.jurisdictionLevel, areaCode: areaCode)
+    }
+}
+
+extension OrganisationLevel {
+    var jurisdictionLevel: Jurisdiction.Level {
+        switch self {
+        case .city: .city
+        case .county: .county
+        case .township: .township
+        case .department: .department
         }
     }
 }

@@ -1,3 +1,5 @@
+import PathRules
+
 /// A video source that can be carried by a joint session: a village room, a device (body camera)
 /// or a command hall's own camera. `lab/<name>` paths exist on the gateway but are not sources of
 /// joint reporting, so they do not parse here.
@@ -9,27 +11,21 @@ public enum SourcePath: Sendable, Hashable, Codable, CustomStringConvertible {
     /// `hall/<organisation id>`
     case hall(String)
 
-    /// Parses `room/<code>`, `cam/<id>` or `hall/<org>`, refusing anything else as `.invalid`.
+    /// Parses `room/<code>`, `cam/<id>` or `hall/<org>` by PathRules (the one path syntax),
+    /// refusing anything else as `.invalid`.
     public init(parsing text: String) throws(ReportingError) {
-        guard let slash = text.firstIndex(of: "/") else {
-            throw .invalid("'\(text.prefix(80))' is not a source path; expected room/<code>, cam/<id> or hall/<org>")
+        let parsed: MediaPath
+        do {
+            parsed = try MediaPath(text)
+        } catch {
+            // A kind the gateway does not have is unknown, like an unregistered room; bad syntax is invalid.
+            throw error.code == .unknownKind ? .notFound(error.message) : .invalid(error.message)
         }
-        let scheme = text[..<slash]
-        let rest = String(text[text.index(after: slash)...])
-        switch scheme {
-        case "room":
-            guard rest.utf8.count == 12, rest.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
-                throw .invalid("a room path needs a 12-digit village code, got '\(rest.prefix(80))'")
-            }
-            self = .room(rest)
-        case "cam":
-            try Self.checkIdentifier(rest, what: "device id")
-            self = .camera(rest)
-        case "hall":
-            try Self.checkIdentifier(rest, what: "organisation id")
-            self = .hall(rest)
-        default:
-            throw .invalid("'\(scheme.prefix(40))' sources cannot join a session; expected room/, cam/ or hall/")
+        switch parsed.kind {
+        case .room: self = .room(parsed.id)
+        case .cam: self = .camera(parsed.id)
+        case .hall: self = .hall(parsed.id)
+        case .lab: throw .invalid("'\(parsed)': lab sources cannot join a session; expected room/, cam/ or hall/")
         }
     }
 
@@ -38,18 +34,6 @@ public enum SourcePath: Sendable, Hashable, Codable, CustomStringConvertible {
         case .room(let code): "room/\(code)"
         case .camera(let id): "cam/\(id)"
         case .hall(let org): "hall/\(org)"
-        }
-    }
-
-    // Identifiers end up in URLs, SRT stream ids and the audit record, so they are kept to a
-    // conservative character set that needs no escaping anywhere.
-    private static func checkIdentifier(_ id: String, what: String) throws(ReportingError) {
-        let allowed = id.utf8.allSatisfy { byte in
-            (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122)
-                || byte == 45 || byte == 46 || byte == 95
-        }
-        guard !id.isEmpty, id.utf8.count <= 64, allowed, id != ".", id != ".." else {
-            throw .invalid("a \(what) is 1-64 characters of letters, digits, '.', '-' or '_', got '\(id.prefix(80))'")
         }
     }
 

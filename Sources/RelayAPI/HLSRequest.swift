@@ -26,8 +26,14 @@ struct HLSRequest: Equatable {
         guard parts.count >= 2, let file = parts.last else {
             throw Invalid(kind: .notFound, message: "expected /hls/<kind>/<id>/<file>")
         }
+        // The router hands the components as they were in the URL: percent-decode them, so that
+        // `lab/a%20b` is judged as the path `lab/a b` is everywhere else (and `a%2Fb` cannot hide a '/').
+        let decoded = parts.dropLast().map { $0.removingPercentEncoding }
+        guard decoded.allSatisfy({ $0 != nil }) else {
+            throw Invalid(kind: .badRequest, message: "the path in the URL is not valid percent-encoding")
+        }
         do {
-            path = try PathName(parts.dropLast().joined(separator: "/"))
+            path = try PathName(decoded.compactMap { $0 }.joined(separator: "/"))
         } catch {
             switch error.code {
             case .malformedPath: throw Invalid(kind: .badRequest, message: error.message)

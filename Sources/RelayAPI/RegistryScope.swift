@@ -1,3 +1,4 @@
+import PathRules
 import RoomRegistry
 
 /// What part of the registry a caller may list: the admin and the city hall everything, a county
@@ -40,11 +41,13 @@ enum RegistryScope: Equatable {
         }
     }
 
+    /// PathRules' `Jurisdiction` decides, as it does for media and joint reporting.
     func contains(roomCode code: String) -> Bool {
         switch self {
         case .all: return true
         case .nothing: return false
-        case .county(let prefix), .township(let prefix): return code.hasPrefix(prefix)
+        case .county(let area): return Jurisdiction(level: .county, areaCode: area).contains(areaCode: code)
+        case .township(let area): return Jurisdiction(level: .township, areaCode: area).contains(areaCode: code)
         }
     }
 

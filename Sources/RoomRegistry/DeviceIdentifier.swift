@@ -1,23 +1,18 @@
-/// Device ids appear raw in SRT stream ids and URLs (`cam/<id>`), so they are restricted to
-/// `^[A-Za-z0-9_-]{1,64}$`: no `/`, `,` or `=` that would break path or stream-id parsing.
+import PathRules
+
+/// Device ids appear raw in SRT stream ids and URLs (`cam/<id>`); their syntax is PathRules'
+/// `IdentifierRule.deviceID`, the one every entry point uses.
 enum DeviceIdentifier {
     static func isValid(_ id: String) -> Bool {
-        let bytes = id.utf8
-        guard (1...64).contains(bytes.count) else { return false }
-        return bytes.allSatisfy { isAllowed($0) }
+        IdentifierRule.deviceID.accepts(id)
     }
 
-    static func isAllowed(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
+    /// Throws the registry's `.invalid` with the rule's own message.
+    static func check(_ id: String) throws(RegistryError) {
+        do {
+            try IdentifierRule.deviceID.check(id)
+        } catch {
+            throw RegistryError(.invalid, error.message)
         }
-    }
-
-    static func rule(for id: String) -> String {
-        "device id '\(id.prefix(80))' is invalid: use 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-' (no '/')"
     }
 }

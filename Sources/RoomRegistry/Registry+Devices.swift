@@ -13,7 +13,7 @@ extension Registry {
     }
 
     public func device(id: String) async throws -> Device {
-        guard DeviceIdentifier.isValid(id) else { throw RegistryError(.invalid, DeviceIdentifier.rule(for: id)) }
+        try DeviceIdentifier.check(id)
         let record = try await read { db in try DeviceRecord.fetchOne(db, key: id) }
         guard let record else { throw RegistryError(.notFound, "no device '\(id)'") }
         return record.device
@@ -21,7 +21,7 @@ extension Registry {
 
     /// Registers a device owned by `org` and gives it a fresh key (see `provisioning(path:)`).
     public func addDevice(id: String, name: String, org: String, at now: Date = Date()) async throws -> Device {
-        guard DeviceIdentifier.isValid(id) else { throw RegistryError(.invalid, DeviceIdentifier.rule(for: id)) }
+        try DeviceIdentifier.check(id)
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= RegistryCSV.maximumNameLength,
               !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -47,7 +47,7 @@ extension Registry {
     /// so the SRT layer cuts a live connection. Revoking a revoked device changes nothing.
     @discardableResult
     public func revokeDevice(id: String) async throws -> Device {
-        guard DeviceIdentifier.isValid(id) else { throw RegistryError(.invalid, DeviceIdentifier.rule(for: id)) }
+        try DeviceIdentifier.check(id)
         let path = SourcePath(trusted: .device, id)
         return try await write { db in
             guard var record = try DeviceRecord.fetchOne(db, key: id) else {
@@ -63,7 +63,7 @@ extension Registry {
 
     /// Issues a new key for a device (the old one stops working at once).
     public func rotateDeviceKey(id: String, at now: Date = Date()) async throws -> Provisioning {
-        guard DeviceIdentifier.isValid(id) else { throw RegistryError(.invalid, DeviceIdentifier.rule(for: id)) }
+        try DeviceIdentifier.check(id)
         return try await rotateKey(path: "cam/\(id)", at: now)
     }
 }

@@ -1,3 +1,4 @@
+import PathRules
 import Foundation
 import GRDB
 
@@ -59,8 +60,10 @@ extension Registry {
 
     /// One room with its township, county and live figures (`GET /api/v1/rooms/{code}`).
     public func room(code: String) async throws -> RoomDetail {
-        guard AreaCode.isValid(code, level: .village) else {
-            throw RegistryError(.invalid, "a room code has 12 digits; '\(code.prefix(20))' does not")
+        do {
+            try IdentifierRule.villageCode.check(code)
+        } catch {
+            throw RegistryError(.invalid, error.message)
         }
         let found = try await read { db -> (RoomRecord, String, String)? in
             guard let room = try RoomRecord.fetchOne(db, key: code) else { return nil }

@@ -1,3 +1,5 @@
+import PathRules
+
 /// The registered kinds of SRT source. `lab/` paths are not registered and have no kind here.
 public enum SourceKind: String, Codable, Sendable, CaseIterable {
     /// A village emergency video room: `room/<12-digit code>`.
@@ -13,6 +15,27 @@ public enum SourceKind: String, Codable, Sendable, CaseIterable {
         case .room: return "room"
         case .device: return "cam"
         case .hall: return "hall"
+        }
+    }
+}
+
+extension SourceKind {
+    /// The registry's kind of a path kind; nil for `lab/` (not registered).
+    public init?(_ kind: PathKind) {
+        switch kind {
+        case .room: self = .room
+        case .cam: self = .device
+        case .hall: self = .hall
+        case .lab: return nil
+        }
+    }
+
+    /// The path kind of this registry kind.
+    public var pathKind: PathKind {
+        switch self {
+        case .room: .room
+        case .device: .cam
+        case .hall: .hall
         }
     }
 }

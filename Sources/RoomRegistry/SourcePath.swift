@@ -1,4 +1,7 @@
-/// A registered source's path (`room/<code>`, `cam/<id>`, `hall/<org>`), parsed and validated.
+import PathRules
+
+/// A registered source's path (`room/<code>`, `cam/<id>`, `hall/<org>`), parsed and validated by
+/// PathRules (the one path syntax), with the registry's own kinds.
 public struct SourcePath: Hashable, Sendable, CustomStringConvertible {
     public let kind: SourceKind
     /// The room code, device id or organisation id.
@@ -11,9 +14,7 @@ public struct SourcePath: Hashable, Sendable, CustomStringConvertible {
                 throw RegistryError(.invalid, "a room path needs a 12-digit village code, not '\(identifier.prefix(64))'")
             }
         case .device:
-            guard DeviceIdentifier.isValid(identifier) else {
-                throw RegistryError(.invalid, DeviceIdentifier.rule(for: identifier))
-            }
+            try DeviceIdentifier.check(identifier)
         case .hall:
             guard OrganisationIdentifier.isValid(identifier) else {
                 throw RegistryError(.invalid, "'\(identifier.prefix(64))' is not a valid organisation id")
@@ -25,15 +26,16 @@ public struct SourcePath: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `room/…`, `cam/…` or `hall/…`. Anything else (including `lab/…`) is refused.
     public init(parsing path: String) throws {
-        guard let slash = path.firstIndex(of: "/") else {
-            throw RegistryError(.invalid, "'\(path.prefix(64))' is not a source path (expected room/, cam/ or hall/)")
+        let parsed: MediaPath
+        do {
+            parsed = try MediaPath(path)
+        } catch {
+            throw RegistryError(.invalid, error.message)
         }
-        let prefix = path[..<slash]
-        let rest = String(path[path.index(after: slash)...])
-        guard let kind = SourceKind.allCases.first(where: { $0.pathPrefix == prefix }) else {
-            throw RegistryError(.invalid, "'\(path.prefix(64))' is not a registered source path (expected room/, cam/ or hall/)")
+        guard let kind = SourceKind(parsed.kind) else {
+            throw RegistryError(.invalid, "'\(parsed)' is not a registered source path (expected room/, cam/ or hall/)")
         }
-        try self.init(kind: kind, identifier: rest)
+        self.init(trusted: kind, parsed.id)
     }
 
     /// Non-throwing constructor for identifiers already validated (e.g. read back from the registry).

@@ -1,60 +1,46 @@
-/// A validated live path name: `<kind>/<id>`, for example `lab/cam1`, `room/520602001201`,
-/// `cam/bc-520602001`, `hall/520600`. Names arrive from SRT stream ids and URLs, so the rules are
-/// strict: exactly two parts, each of `[A-Za-z0-9._-]`, not starting with a dot (no `..`), at most
-/// 64 characters for the id.
+import PathRules
+
+/// A live path's name: a `MediaPath` (`<kind>/<id>`) from PathRules, where the syntax of every kind
+/// is decided. The hub does not interpret kinds; it carries them for its callers.
 public struct PathName: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case lab, room, cam, hall
+    public typealias Kind = PathKind
+
+    public let path: MediaPath
+
+    public var kind: Kind { path.kind }
+    public var id: String { path.id }
+    public var description: String { path.description }
+
+    public static var maximumIDLength: Int { IdentifierRule.maximumLength }
+
+    public init(_ path: MediaPath) {
+        self.path = path
     }
 
-    public let kind: Kind
-    public let id: String
-
-    public var description: String { "\(kind.rawValue)/\(id)" }
-
-    public static let maximumIDLength = 64
-
     public init(kind: Kind, id: String) throws(StreamHubError) {
-        try Self.validate(id: id)
-        if kind == .room {
-            guard id.utf8.count == 12, id.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                throw StreamHubError(.malformedPath, "room ids are 12-digit village codes, not '\(id)'")
-            }
+        do {
+            path = try MediaPath(kind: kind, id: id)
+        } catch {
+            throw StreamHubError(error)
         }
-        self.kind = kind
-        self.id = id
     }
 
     public init(_ text: String) throws(StreamHubError) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2 else {
-            throw StreamHubError(.malformedPath, "a path is '<kind>/<id>', got \(parts.count) part(s)")
-        }
-        guard let kind = Kind(rawValue: String(parts[0])) else {
-            try Self.validate(id: String(parts[0]))
-            throw StreamHubError(.unknownPath, "unknown path kind '\(parts[0])' (lab, room, cam or hall)")
-        }
-        try self.init(kind: kind, id: String(parts[1]))
-    }
-
-    private static func validate(id: String) throws(StreamHubError) {
-        guard !id.isEmpty else { throw StreamHubError(.malformedPath, "empty path part") }
-        guard id.utf8.count <= maximumIDLength else {
-            throw StreamHubError(.malformedPath, "path part longer than \(maximumIDLength) characters")
-        }
-        guard id.utf8.first != UInt8(ascii: ".") else {
-            throw StreamHubError(.malformedPath, "path parts may not start with '.'")
-        }
-        for byte in id.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
-                continue
-            default:
-                throw StreamHubError(.malformedPath, "path parts allow only letters, digits, '.', '-' and '_'")
-            }
+        do {
+            path = try MediaPath(text)
+        } catch {
+            throw StreamHubError(error)
         }
     }
 
-    public static func < (lhs: PathName, rhs: PathName) -> Bool { lhs.description < rhs.description }
+    public static func < (lhs: PathName, rhs: PathName) -> Bool { lhs.path < rhs.path }
+}
+
+extension StreamHubError {
+    init(_ error: PathRulesError) {
+        switch error.code {
+        case .malformed: self.init(.malformedPath, error.message)
+        case .unknownKind: self.init(.unknownPath, error.message)
+        }
+    }
 }

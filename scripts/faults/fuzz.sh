@@ -76,8 +76,9 @@ need_logging() {
 for target in "${targets[@]}"; do
   case "$target" in
     streamid)
-      build streamid Tests/Fuzz/targets/StreamIDFuzz.swift Sources/SRTTransport/StreamID.swift \
-        Sources/StreamHub/PathName.swift Sources/StreamHub/StreamHubError.swift ;;
+      mapfile -t sources < <(strip_imports streamid "PathRules" Sources/PathRules/*.swift \
+        Sources/StreamHub/PathName.swift Sources/StreamHub/StreamHubError.swift)
+      build streamid Tests/Fuzz/targets/StreamIDFuzz.swift Sources/SRTTransport/StreamID.swift "${sources[@]}" ;;
     transportstream)
       # One module for the fuzzer: copy the demuxer without its `import MediaTypes`.
       mkdir -p "$out/src"
@@ -94,8 +95,8 @@ for target in "${targets[@]}"; do
       # The HLS request parsing (RelayAPI/HLSRequest.swift) and the packagers it is looked up in:
       # MediaTypes + MediaRemux + StreamHub + HLSPackager as one module, fed a clip made here.
       need_logging
-      mapfile -t sources < <(strip_imports hlsquery "MediaTypes MediaRemux StreamHub HLSPackager" \
-        Sources/MediaTypes/*.swift Sources/MediaRemux/*.swift Sources/StreamHub/*.swift Sources/HLSPackager/*.swift \
+      mapfile -t sources < <(strip_imports hlsquery "MediaTypes MediaRemux PathRules StreamHub HLSPackager" \
+        Sources/MediaTypes/*.swift Sources/MediaRemux/*.swift Sources/PathRules/*.swift Sources/StreamHub/*.swift Sources/HLSPackager/*.swift \
         Sources/RelayAPI/HLSRequest.swift)
       build hlsquery Tests/Fuzz/targets/HLSQueryFuzz.swift "${sources[@]}" -I Sources/CFFmpeg "${logging_flags[@]}" \
         -lavformat -lavcodec -lavutil
@@ -107,13 +108,13 @@ for target in "${targets[@]}"; do
       export FUZZ_HLS_CLIP="$out/hls-clip.ts" ;;
     jsonbody)
       # RelayAPI's request body types, the JointReporting domain without what needs swift-crypto
-      # (the audit chain and its verifier, the coordinator), RoomRegistry's device id rule.
+      # (the audit chain and its verifier, the coordinator), PathRules (the device id rule).
       reporting=()
       for f in Sources/JointReporting/*.swift; do
         case "$(basename "$f")" in AuditChain.swift|AuditVerifier.swift|AuditCheckpoint.swift|AuditVerification.swift|ReportingStore.swift|InMemoryReportingStore.swift|ReportingSnapshot.swift|SessionCoordinator*.swift) ;; *) reporting+=("$f") ;; esac
       done
-      mapfile -t sources < <(strip_imports jsonbody "JointReporting" "${reporting[@]}" \
-        Sources/RelayAPI/ReportingBody.swift Sources/RelayAPI/DeviceBody.swift Sources/RoomRegistry/DeviceIdentifier.swift)
+      mapfile -t sources < <(strip_imports jsonbody "JointReporting PathRules" "${reporting[@]}" Sources/PathRules/*.swift \
+        Sources/RelayAPI/ReportingBody.swift Sources/RelayAPI/DeviceBody.swift)
       build jsonbody Tests/Fuzz/targets/JSONBodyFuzz.swift "${sources[@]}" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac

@@ -1,13 +1,13 @@
 // libFuzzer target: the JSON request bodies of the API, decoded with JSONDecoder as the routes do
 // and then checked as the routes and the domain check them: enumerations parsed (category, grade,
 // stage, role), the incident's place (IncidentLocation), report stages (Incident.nextReport), device
-// ids (DeviceIdentifier), and every session command applied to a real joint session through the
+// ids (PathRules' IdentifierRule), and every session command applied to a real joint session through the
 // pure state machine (JointSession.applying) with the Tongren fixture directory, by an actor the
 // input chooses. An accepted outcome must survive the JSON round trip the store gives it.
 //
 // Input: byte 0 chooses the body type, byte 1 the actor and the session's state, the rest is the body.
 // Built by scripts/faults/fuzz.sh with RelayAPI's body types, the JointReporting domain (without
-// the audit chain and the coordinator, which need swift-crypto) and RoomRegistry's DeviceIdentifier.
+// the audit chain and the coordinator, which need swift-crypto) and PathRules (the device id rule).
 
 import Foundation
 
@@ -119,7 +119,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         apply(.handover(to: body.to, note: body.note), by: actor, to: session)
     default:  // POST /api/v1/devices
         guard let body = decode(DeviceBody.self, json) else { return 0 }
-        if !DeviceIdentifier.isValid(body.id) { precondition(!DeviceIdentifier.rule(for: body.id).isEmpty) }
+        do { try IdentifierRule.deviceID.check(body.id) } catch { precondition(!error.message.isEmpty) }
         _ = try? SourcePath(parsing: "cam/" + body.id)
     }
     return 0
