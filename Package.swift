@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
         .testTarget(name: "RelayAPITests", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry",
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),

@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The tokens the HTTP surface accepts. Until joint reporting brings organisation tokens, the admin
-/// token guards registered sources, key material and writes.
+/// The admin token, and how a request presents a token. Who a token belongs to is decided once per
+/// request by `AuthenticationMiddleware` (`ReportingContext.identify`).
 public struct AccessTokens: Sendable {
     public var admin: String?
 
@@ -21,17 +21,6 @@ public struct AccessTokens: Sendable {
         }
         if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
         return nil
-    }
-
-    /// Throws 401 without a token and 403 with one that is not the admin's.
-    public func requireAdmin(_ request: Request) throws {
-        guard let presented = Self.presented(by: request) else {
-            throw APIError(.unauthorized, "this needs a token: Authorization: Bearer <token> (or ?token= for media URLs)",
-                           headers: [.wwwAuthenticate: "Bearer"])
-        }
-        guard let admin, Self.constantTimeEqual(presented, admin) else {
-            throw APIError(.forbidden, "this token may not do that")
-        }
     }
 
     /// Compares without an early exit, so response time does not leak how much of a token matched.

@@ -11,39 +11,34 @@ import RoomRegistry
 /// - `GET /api/v1/me`: `{kind: admin|organisation, org, name, level, areaCode}` for the token.
 /// - `GET /api/v1/me/areas`: the area tree cut to the caller's jurisdiction (the registry's
 ///   `/api/v1/areas` is admin-only; a township still needs its villages to open an incident).
-struct ConsoleController<Context: RequestContext>: Sendable {
-    let tokens: AccessTokens
-    let access: (any MediaAccessPolicy)?
+struct ConsoleController: Sendable {
+    let reporting: ReportingContext
     let registry: Registry?
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: Router<RelayRequestContext>) {
         router.get("/") { _, _ in try ConsoleAssets.response("index.html") }
         router.get("/console/{file}") { _, context in try ConsoleAssets.response(try context.parameters.require("file")) }
-        router.get("/api/v1/me") { request, _ in
-            try RelayRouter.jsonResponse(try await me(request))
+        router.get("/api/v1/me") { request, context in
+            try RelayRouter.jsonResponse(try await me(request, context))
         }
-        router.get("/api/v1/me/areas") { request, _ in
-            let me = try await me(request)
+        router.get("/api/v1/me/areas") { request, context in
+            let me = try await me(request, context)
             let tree = registry?.areaTree() ?? []
             let areas = me.kind == "admin" ? tree : Self.cut(tree) { code in
-                guard let scoped = access as? ScopedMediaAccess, let org = me.org else { return false }
-                return scoped.context.coordinator.directory.jurisdiction(of: org, containsArea: code)
+                guard let org = me.org else { return false }
+                return reporting.coordinator.directory.jurisdiction(of: org, containsArea: code)
             }
             return try RelayRouter.jsonResponse(AreasResponse(areas: areas))
         }
     }
 
     /// Who the caller is, by the same token resolution as the rest of the API.
-    func me(_ request: Request) async throws -> Me {
-        guard let scoped = access as? ScopedMediaAccess else {
-            try tokens.requireAdmin(request)
-            return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil)
-        }
-        switch try await scoped.context.authenticate(request, readOnly: true) {
+    func me(_ request: Request, _ context: RelayRequestContext) async throws -> Me {
+        switch try await reporting.caller(request, context, readOnly: true) {
         case .admin:
             return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil)
         case .organisation(let id):
-            let organisation = scoped.context.coordinator.directory.organisation(id: id)
+            let organisation = reporting.coordinator.directory.organisation(id: id)
             return Me(kind: "organisation", org: id, name: organisation?.name ?? id,
                       level: organisation?.level.rawValue ?? "unknown", areaCode: organisation?.areaCode)
         }

@@ -11,23 +11,23 @@ import StreamHub
 /// - `ts.m3u8`: always classic MPEG-TS HLS,
 /// and the segments, parts and init sections those playlists list. Packagers start on the first
 /// playlist request (backfilled from the path's recent media).
-struct HLSController<Context: RequestContext>: Sendable {
+struct HLSController: Sendable {
     let paths: PathManager
     let packagers: HLSPackagers
     /// How long a playlist request for a live path without a finished segment yet may wait for one.
     let firstSegmentWait: Duration
-    let access: any MediaAccessPolicy
+    let access: MediaAccess
     let defaultLowLatency: Bool
     let held: HeldRequests
     let cache = MediaBufferCache()
 
-    func addRoutes(to router: Router<Context>) {
+    func addRoutes(to router: Router<RelayRequestContext>) {
         router.get("/hls/**") { request, context in
             try await serve(request, context: context)
         }
     }
 
-    func serve(_ request: Request, context: Context) async throws -> Response {
+    func serve(_ request: Request, context: RelayRequestContext) async throws -> Response {
         let target: HLSRequest
         do {
             target = try HLSRequest(components: context.parameters.getCatchAll().map(String.init))
@@ -35,7 +35,7 @@ struct HLSController<Context: RequestContext>: Sendable {
             throw APIError(error)
         }
         let name = target.path
-        let grant = try await access.authorizeRead(request, path: name)
+        let grant = try await access.authorizeRead(request, context, path: name)
         guard let path = paths.path(name) else {
             throw APIError(.notFound, "no stream at \(name)")
         }

@@ -11,7 +11,7 @@ import StreamHub
 /// dictionary look-up under a lock, no database), so access removed by a close or a removal ends
 /// with the very next request. Playlist requests also record the first view of a feed per
 /// organisation and session, and hand out a fresh viewer token for the URIs they list.
-public struct ScopedMediaAccess: MediaAccessPolicy {
+public struct MediaAccess: Sendable {
     public let context: ReportingContext
     /// A player refused on every reload is recorded once a minute per organisation and path.
     private let refusals = RefusalThrottle(window: .seconds(60))
@@ -20,11 +20,13 @@ public struct ScopedMediaAccess: MediaAccessPolicy {
         self.context = context
     }
 
-    public func authorizeRead(_ request: Request, path: PathName) async throws -> MediaGrant {
+    /// Throws an `APIError` (401 without a token, 403 for one that may not) or returns what the
+    /// playlist must carry on the URIs it lists. Answers from memory.
+    public func authorizeRead(_ request: Request, _ requestContext: RelayRequestContext, path: PathName) async throws -> MediaGrant {
         if path.kind == .lab {
             return MediaGrant(uriToken: request.uri.queryParameters.get("token"))
         }
-        let caller = try await context.authenticate(request, readOnly: true)
+        let caller = try await context.caller(request, requestContext, readOnly: true)
         let isPlaylist = request.uri.path.hasSuffix(".m3u8")
         let name = path.description
         switch caller {
@@ -53,5 +55,16 @@ public struct ScopedMediaAccess: MediaAccessPolicy {
             }
             return MediaGrant(uriToken: context.viewerTokens.issue(for: .organisation(org)))
         }
+    }
+}
+
+/// The outcome of a successful check.
+public struct MediaGrant: Sendable, Equatable {
+    /// A token to append (`?token=`) to every URI a playlist lists, for clients that cannot send
+    /// headers (`<video>`, `EventSource`); nil when none is needed.
+    public var uriToken: String?
+
+    public init(uriToken: String? = nil) {
+        self.uriToken = uriToken
     }
 }

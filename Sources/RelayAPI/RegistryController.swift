@@ -9,11 +9,13 @@ import RoomRegistry
 /// token.
 ///
 /// Registry errors become HTTP statuses here and nowhere else (see `RegistryError.apiError`).
-struct RegistryController<Context: RequestContext>: Sendable {
+struct RegistryController: Sendable {
+    typealias Context = RelayRequestContext
     /// Request bodies are a few short fields; anything larger is refused before it is decoded.
     static var maximumBodySize: Int { 64 * 1024 }
 
     let registry: Registry
+    let reporting: ReportingContext
     let configuration: RelayRouter.Configuration
 
     func addRoutes(to router: Router<Context>) {
@@ -32,7 +34,7 @@ struct RegistryController<Context: RequestContext>: Sendable {
                 return RoomsResponse(try await registry.rooms(query))
             }
         }
-        api.get("rooms/:code") { request, context in
+        api.get("rooms/{code}") { request, context in
             try await read(request, context, invalidInput: .content) { scope in
                 let code = try context.parameters.require("code")
                 // Outside the caller's jurisdiction a room is not known to it.
@@ -40,7 +42,7 @@ struct RegistryController<Context: RequestContext>: Sendable {
                 return RoomDetailResponse(try await registry.room(code: code))
             }
         }
-        api.get("rooms/:code/provisioning") { request, context in
+        api.get("rooms/{code}/provisioning") { request, context in
             try await provisioning(request, context) {
                 try await registry.provisioning(path: "room/\(try context.parameters.require("code"))")
             }
@@ -56,22 +58,22 @@ struct RegistryController<Context: RequestContext>: Sendable {
                 return try await registry.addDevice(id: body.id, name: body.name, org: body.org)
             }
         }
-        api.get("devices/:id") { request, context in
+        api.get("devices/{id}") { request, context in
             try await respond(request, context, invalidInput: .content) {
                 try await registry.device(id: try context.parameters.require("id"))
             }
         }
-        api.post("devices/:id/revoke") { request, context in
+        api.post("devices/{id}/revoke") { request, context in
             try await respond(request, context, invalidInput: .content) {
                 try await registry.revokeDevice(id: try context.parameters.require("id"))
             }
         }
-        api.post("devices/:id/rotate-key") { request, context in
+        api.post("devices/{id}/rotate-key") { request, context in
             try await provisioning(request, context) {
                 try await registry.rotateDeviceKey(id: try context.parameters.require("id"))
             }
         }
-        api.get("devices/:id/provisioning") { request, context in
+        api.get("devices/{id}/provisioning") { request, context in
             try await provisioning(request, context) {
                 let id = try context.parameters.require("id")
                 // Validate here: `cam/<id>` with a `/` in it would parse as some other path.
@@ -84,7 +86,7 @@ struct RegistryController<Context: RequestContext>: Sendable {
                 OrganisationsResponse(organisations: try await registry.organisations(level: try Self.organisationLevel(request)))
             }
         }
-        api.get("orgs/:id/provisioning") { request, context in
+        api.get("orgs/{id}/provisioning") { request, context in
             try await provisioning(request, context) {
                 let id = try context.parameters.require("id")
                 _ = try await registry.organisation(id: id)
@@ -95,23 +97,18 @@ struct RegistryController<Context: RequestContext>: Sendable {
 
     // MARK: - Responding
 
-    /// A read any authenticated caller may make, scoped to what it may see. Without joint
-    /// reporting (no organisation tokens) only the admin token is accepted.
+    /// A read any authenticated caller may make, scoped to what it may see.
     private func read<Value: Encodable>(
         _ request: Request, _ context: Context, invalidInput: RegistryError.InputOrigin,
         _ body: (RegistryScope) async throws -> Value
     ) async throws -> Response {
         var scope = RegistryScope.all
-        if let reporting = (configuration.mediaAccess as? ScopedMediaAccess)?.context {
-            if case .organisation(let id) = try await reporting.authenticate(request, readOnly: true) {
-                do {
-                    scope = RegistryScope(try await registry.organisation(id: id))
-                } catch {
-                    scope = .nothing
-                }
+        if case .organisation(let id) = try await reporting.caller(request, context, readOnly: true) {
+            do {
+                scope = RegistryScope(try await registry.organisation(id: id))
+            } catch {
+                scope = .nothing
             }
-        } else {
-            try configuration.tokens.requireAdmin(request)
         }
         let value: Value
         do {
@@ -129,7 +126,7 @@ struct RegistryController<Context: RequestContext>: Sendable {
         _ request: Request, _ context: Context, invalidInput: RegistryError.InputOrigin, status: HTTPResponse.Status = .ok,
         _ body: () async throws -> Value
     ) async throws -> Response {
-        try configuration.tokens.requireAdmin(request)
+        try reporting.requireAdmin(request, context)
         let value: Value
         do {
             value = try await body()

@@ -12,12 +12,9 @@ public enum RelayRouter {
         public var corsAllowedOrigins: [String]
         /// A playlist request that arrives before the first segment is complete waits this long.
         public var firstSegmentWait: Duration
-        public var tokens: AccessTokens
         /// Host name installers' devices reach the SRT port by; empty: the host the HTTP request named.
         public var publicHost: String
         public var srtPort: Int
-        /// Who may read media; by default lab paths are open and registered sources need the admin token.
-        public var mediaAccess: (any MediaAccessPolicy)?
         /// What `index.m3u8` serves: Low-Latency HLS (default) or classic.
         public var defaultLowLatency: Bool
         /// HLS requests held at once (blocking reloads and the like); beyond it, 503.
@@ -26,62 +23,58 @@ public enum RelayRouter {
         public var edgeCounters: HTTPEdgeCounters
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(10),
-                    tokens: AccessTokens = AccessTokens(), publicHost: String = "", srtPort: Int = 9000,
-                    mediaAccess: (any MediaAccessPolicy)? = nil, defaultLowLatency: Bool = true,
+                    publicHost: String = "", srtPort: Int = 9000, defaultLowLatency: Bool = true,
                     maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters()) {
             self.defaultLowLatency = defaultLowLatency
             self.maxHeldRequests = maxHeldRequests
             self.edgeCounters = edgeCounters
             self.corsAllowedOrigins = corsAllowedOrigins
             self.firstSegmentWait = firstSegmentWait
-            self.tokens = tokens
             self.publicHost = publicHost
             self.srtPort = srtPort
-            self.mediaAccess = mediaAccess
         }
     }
 
-    public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, configuration: Configuration,
-                             metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<BasicRequestContext> {
+    /// The routes, with `reporting` deciding who the caller is (the admin, an organisation, a
+    /// viewer token of either) and what it may see: one policy, passed in, for every route.
+    public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, reporting: ReportingContext,
+                             configuration: Configuration,
+                             metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<RelayRequestContext> {
         // HEAD mirrors GET on every route (RFC 9110 9.3.2): the same status and headers, Content-Length
         // included, without the body; a blocking playlist request blocks the same way.
-        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let router = Router(context: RelayRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         router.add(middleware: RefusalCountingMiddleware(counters: configuration.edgeCounters))
-        HLSController<BasicRequestContext>(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
-                                           access: configuration.mediaAccess ?? AdminMediaAccess(tokens: configuration.tokens),
-                                           defaultLowLatency: configuration.defaultLowLatency,
-                                           held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters))
+        router.add(middleware: AuthenticationMiddleware(reporting: reporting))
+        HLSController(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
+                      access: MediaAccess(context: reporting), defaultLowLatency: configuration.defaultLowLatency,
+                      held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters))
             .addRoutes(to: router)
-        if let registry { RegistryController<BasicRequestContext>(registry: registry, configuration: configuration).addRoutes(to: router) }
-        ReportingController<BasicRequestContext>.register(on: router, access: configuration.mediaAccess)
+        if let registry { RegistryController(registry: registry, reporting: reporting, configuration: configuration).addRoutes(to: router) }
+        ReportingController(context: reporting).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: MetricFamily.render(metrics()))))
         }
         router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/api/v1/paths") { request, _ in
+        router.get("/api/v1/paths") { request, context in
             // lab paths are public (open ingest); registered sources are listed to the admin, and to
             // an organisation when the viewing rules let it see them (jurisdiction or a session).
             var canSee: (PathName) -> Bool = { $0.kind == .lab }
-            if (try? configuration.tokens.requireAdmin(request)) != nil {
+            switch try? await reporting.caller(request, context, readOnly: true) {
+            case .admin?:
                 canSee = { _ in true }
-            } else if AccessTokens.presented(by: request) != nil,
-                      let reporting = (configuration.mediaAccess as? ScopedMediaAccess)?.context,
-                      let caller = try? await reporting.authenticate(request, readOnly: true) {
-                switch caller {
-                case .admin: canSee = { _ in true }
-                case .organisation(let org):
-                    canSee = { $0.kind == .lab || reporting.coordinator.canView(org: org, path: $0.description) }
-                }
+            case .organisation(let org)?:
+                canSee = { $0.kind == .lab || reporting.coordinator.canView(org: org, path: $0.description) }
+            case nil:
+                break
             }
             let visible = paths.allPaths().filter { canSee($0.name) }
             return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
         }
-        ConsoleController<BasicRequestContext>(tokens: configuration.tokens, access: configuration.mediaAccess, registry: registry)
-            .addRoutes(to: router)
+        ConsoleController(reporting: reporting, registry: registry).addRoutes(to: router)
         return router
     }
 

@@ -24,39 +24,75 @@ public struct ReportingContext: Sendable {
         self.srtReadKeys = srtReadKeys
     }
 
-    /// The caller behind the request's token (`Authorization: Bearer`, or `?token=`).
-    ///
-    /// 401 without a token or with an expired viewer token (fetch a fresh URL); 403 for a token
-    /// this gateway does not know, or a viewer token used to act (`readOnly` false): viewer tokens
-    /// ride in URLs and only ever read.
-    public func authenticate(_ request: Request, readOnly: Bool) async throws -> Caller {
-        guard let presented = AccessTokens.presented(by: request) else {
-            throw APIError(.unauthorized, "this needs a token: Authorization: Bearer <token> (or ?token= for media and event-stream URLs)",
-                           headers: [.wwwAuthenticate: "Bearer"])
-        }
+    /// What the request's token is (`Authorization: Bearer`, or `?token=`): nil without one.
+    /// Reads memory only (the organisation token index), records nothing: `AuthenticationMiddleware`
+    /// calls it for every request.
+    func identify(_ request: Request) async -> Authentication? {
+        guard let presented = AccessTokens.presented(by: request) else { return nil }
         if let admin = adminTokens.admin, AccessTokens.constantTimeEqual(presented, admin) {
-            return .admin
+            return .caller(.admin, viewerToken: false)
         }
         if presented.hasPrefix(ViewerTokenSigner.prefix) {
             switch viewerTokens.check(presented) {
             case .valid(let viewer):
-                guard readOnly else {
-                    throw await refuse(request, .forbidden, "a viewer token only reads; act with your organisation's token", actor: viewer)
-                }
                 switch viewer {
-                case .admin: return .admin
-                case .organisation(let id): return .organisation(id)
+                case .admin: return .caller(.admin, viewerToken: true)
+                case .organisation(let id): return .caller(.organisation(id), viewerToken: true)
                 }
             case .expired:
-                throw APIError(.unauthorized, "this viewer token has expired; fetch a fresh URL", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+                return .refused(AuthenticationRefusal(status: .unauthorized, message: "this viewer token has expired; fetch a fresh URL",
+                                                      actor: nil))
             case .invalid:
-                throw await refuse(request, .forbidden, "this token is not valid here", actor: nil)
+                return .refused(AuthenticationRefusal(status: .forbidden, message: "this token is not valid here", actor: nil))
             }
         }
         if let organisation = await organisationTokens.organisation(presenting: presented) {
-            return .organisation(organisation)
+            return .caller(.organisation(organisation), viewerToken: false)
         }
-        throw await refuse(request, .forbidden, "this token is not valid here (unknown or revoked)", actor: nil)
+        return .refused(AuthenticationRefusal(status: .forbidden, message: "this token is not valid here (unknown or revoked)",
+                                              actor: nil))
+    }
+
+    /// The caller the request's context holds, as a route that needs one requires it.
+    ///
+    /// 401 without a token or with an expired viewer token (fetch a fresh URL); 403 for a token
+    /// this gateway does not know, or a viewer token used to act (`readOnly` false): viewer tokens
+    /// ride in URLs and only ever read.
+    public func caller(_ request: Request, _ context: RelayRequestContext, readOnly: Bool) async throws -> Caller {
+        switch context.authentication {
+        case nil:
+            throw APIError(.unauthorized, "this needs a token: Authorization: Bearer <token> (or ?token= for media and event-stream URLs)",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        case .refused(let refusal)?:
+            if refusal.status == .unauthorized {
+                throw APIError(.unauthorized, refusal.message, headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+            }
+            throw await refuse(request, refusal.status, refusal.message, actor: refusal.actor)
+        case .caller(let caller, let viewerToken)?:
+            if viewerToken, !readOnly {
+                let viewer: Viewer
+                switch caller {
+                case .admin: viewer = .admin
+                case .organisation(let id): viewer = .organisation(id)
+                }
+                throw await refuse(request, .forbidden, "a viewer token only reads; act with your organisation's token", actor: viewer)
+            }
+            return caller
+        }
+    }
+
+    /// Only the admin token itself (not a viewer token derived from it): 401 without a token, 403
+    /// with any other.
+    public func requireAdmin(_ request: Request, _ context: RelayRequestContext) throws {
+        switch context.authentication {
+        case nil:
+            throw APIError(.unauthorized, "this needs a token: Authorization: Bearer <token> (or ?token= for media URLs)",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        case .caller(.admin, viewerToken: false)?:
+            return
+        default:
+            throw APIError(.forbidden, "this token may not do that")
+        }
     }
 
     /// Records a refused authentication (throttled per kind and route) and returns the error.

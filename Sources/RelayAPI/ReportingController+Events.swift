@@ -10,7 +10,7 @@ extension ReportingController {
 
     func addEventRoutes(to api: RouterGroup<Context>) {
         api.get("sessions/{id}/events") { request, context in
-            let viewer = try await reader(request).viewer
+            let viewer = try await reader(request, context).viewer
             let id = try context.parameters.require("id")
             let events = try await domain { () async throws(ReportingError) in
                 try await coordinator.events(ofSession: id, as: viewer)
@@ -22,7 +22,7 @@ extension ReportingController {
         // `Last-Event-ID`, when a browser reconnects), then each event as it is committed. The
         // token comes by header or `?token=` (an `EventSource` cannot send headers).
         api.get("sessions/{id}/events/stream") { request, context in
-            let viewer = try await reader(request).viewer
+            let viewer = try await reader(request, context).viewer
             let id = try context.parameters.require("id")
             _ = try await domain { () async throws(ReportingError) in try await coordinator.session(id: id, as: viewer) }
             let lastSeen = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int($0) }

@@ -5,8 +5,8 @@ import JointReporting
 
 extension ReportingController {
     func addIncidentRoutes(to api: RouterGroup<Context>) {
-        api.post("incidents") { request, _ in
-            let actor = try await actor(request, command: "incident.create")
+        api.post("incidents") { request, context in
+            let actor = try await actor(request, context, command: "incident.create")
             let body = try await body(ReportingBody.NewIncident.self, request, command: "incident.create", actor: actor)
             guard let category = IncidentCategory(rawValue: body.category) else {
                 let allowed = IncidentCategory.allCases.map(\.rawValue).joined(separator: ", ")
@@ -28,8 +28,8 @@ extension ReportingController {
             return try await incidentResponse(incident.id, as: .organisation(actor), status: .created)
         }
 
-        api.get("incidents") { request, _ in
-            let viewer = try await reader(request).viewer
+        api.get("incidents") { request, context in
+            let viewer = try await reader(request, context).viewer
             let state = request.uri.queryParameters.get("state")
             guard state == nil || state == "open" || state == "closed" else {
                 throw APIError(.unprocessableContent, "state is 'open' or 'closed'")
@@ -43,13 +43,13 @@ extension ReportingController {
         }
 
         api.get("incidents/{id}") { request, context in
-            let viewer = try await reader(request).viewer
+            let viewer = try await reader(request, context).viewer
             return try await incidentResponse(try context.parameters.require("id"), as: viewer)
         }
 
         api.post("incidents/{id}/reports") { request, context in
             let id = try context.parameters.require("id")
-            let actor = try await actor(request, command: "incident.report")
+            let actor = try await actor(request, context, command: "incident.report")
             let body = try await body(ReportingBody.Report.self, request, command: "incident.report", actor: actor, incidentId: id)
             guard let stage = ReportStageKind(rawValue: body.stage) else {
                 throw await refuse(.invalid, "'\(body.stage.prefix(20))' is not a report stage; expected first, followup or final",
@@ -64,7 +64,7 @@ extension ReportingController {
 
         api.post("incidents/{id}/sessions") { request, context in
             let id = try context.parameters.require("id")
-            let actor = try await actor(request, command: "session.create")
+            let actor = try await actor(request, context, command: "session.create")
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.openSession(incidentId: id, by: actor)
             }
@@ -72,7 +72,7 @@ extension ReportingController {
         }
 
         api.get("incidents/{id}/events") { request, context in
-            let viewer = try await reader(request).viewer
+            let viewer = try await reader(request, context).viewer
             let id = try context.parameters.require("id")
             let events = try await domain { () async throws(ReportingError) in
                 try await coordinator.events(ofIncident: id, as: viewer)

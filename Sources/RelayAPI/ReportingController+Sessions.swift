@@ -4,8 +4,8 @@ import JointReporting
 
 extension ReportingController {
     func addSessionRoutes(to api: RouterGroup<Context>) {
-        api.get("sessions") { request, _ in
-            let caller = try await reader(request)
+        api.get("sessions") { request, context in
+            let caller = try await reader(request, context)
             let stateText = request.uri.queryParameters.get("state")
             var state: SessionState?
             if let stateText {
@@ -22,7 +22,7 @@ extension ReportingController {
         }
 
         api.get("sessions/{id}") { request, context in
-            let caller = try await reader(request)
+            let caller = try await reader(request, context)
             let id = try context.parameters.require("id")
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.session(id: id, as: caller.viewer)
@@ -83,7 +83,7 @@ extension ReportingController {
     ) {
         api.on(path, method: method) { request, context in
             let id = try context.parameters.require("id")
-            let actor = try await actor(request, command: kind.rawValue)
+            let actor = try await actor(request, context, command: kind.rawValue)
             let command = try await make(request, context, id, actor)
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.perform(command, on: id, by: actor)

@@ -7,7 +7,7 @@ extension ReportingController {
     /// list, revoke. And SRT read keys: `POST /orgs/{id}/srt-key/rotate` (also `admin`) → `{key}`.
     func addTokenRoutes(to api: RouterGroup<Context>) {
         api.post("orgs/{id}/tokens") { request, context in
-            try self.context.adminTokens.requireAdmin(request)
+            try self.context.requireAdmin(request, context)
             let org = try knownOrganisation(context)
             let issued: IssuedOrganisationToken
             do {
@@ -19,7 +19,7 @@ extension ReportingController {
                                                          createdAt: issued.info.createdAt), status: .created)
         }
         api.get("orgs/{id}/tokens") { request, context in
-            try self.context.adminTokens.requireAdmin(request)
+            try self.context.requireAdmin(request, context)
             let org = try knownOrganisation(context)
             let tokens: [OrganisationTokenInfo]
             do {
@@ -30,7 +30,7 @@ extension ReportingController {
             return try Self.json(ReportingResponse.TokenList(tokens: tokens))
         }
         api.delete("orgs/{id}/tokens/{token}") { request, context in
-            try self.context.adminTokens.requireAdmin(request)
+            try self.context.requireAdmin(request, context)
             let org = try knownOrganisation(context)
             guard let id = Int64(try context.parameters.require("token")),
                   let info = try? await self.context.organisationTokens.database.tokens(organisation: org).first(where: { $0.id == id })
@@ -47,7 +47,7 @@ extension ReportingController {
         }
         // The old key is refused from the next handshake on, and readers connected with it are cut.
         api.post("orgs/{id}/srt-key/rotate") { request, context in
-            try self.context.adminTokens.requireAdmin(request)
+            try self.context.requireAdmin(request, context)
             let id = try context.parameters.require("id")
             let caller = id == "admin" ? id : try knownOrganisation(context)
             let rotated: (key: String, generation: Int)

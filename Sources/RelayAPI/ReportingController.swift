@@ -10,19 +10,13 @@ import NIOCore
 /// Every route authenticates first (401/403), then hands the work to the `SessionCoordinator`,
 /// whose refusals map to 403/404/409/422; malformed bodies (422) are recorded as refusals too.
 /// Actions are taken by organisations; the admin token reads everything and issues tokens.
-struct ReportingController<Context: RequestContext>: Sendable {
+struct ReportingController: Sendable {
+    typealias Context = RelayRequestContext
     /// Request bodies are small JSON documents; anything larger is refused unread.
     static var maximumBodyBytes: Int { 64 * 1024 }
 
     let context: ReportingContext
     var coordinator: SessionCoordinator { context.coordinator }
-
-    /// Adds the routes when the gateway runs joint reporting, i.e. when its media policy is the
-    /// scoped one (which carries the coordinator and the tokens); otherwise adds nothing.
-    static func register(on router: Router<Context>, access: (any MediaAccessPolicy)?) {
-        guard let scoped = access as? ScopedMediaAccess else { return }
-        ReportingController(context: scoped.context).addRoutes(to: router)
-    }
 
     func addRoutes(to router: Router<Context>) {
         let api = router.group("/api/v1")
@@ -36,8 +30,8 @@ struct ReportingController<Context: RequestContext>: Sendable {
 
     /// The acting organisation: a caller with an organisation token. The admin reads but does not
     /// act (every action on the record belongs to an organisation); viewer tokens never act.
-    func actor(_ request: Request, command: String) async throws -> String {
-        switch try await context.authenticate(request, readOnly: false) {
+    func actor(_ request: Request, _ requestContext: Context, command: String) async throws -> String {
+        switch try await context.caller(request, requestContext, readOnly: false) {
         case .organisation(let id):
             return id
         case .admin:
@@ -48,8 +42,8 @@ struct ReportingController<Context: RequestContext>: Sendable {
     }
 
     /// The reading caller (admin, organisation, or a viewer token of either).
-    func reader(_ request: Request) async throws -> Caller {
-        try await context.authenticate(request, readOnly: true)
+    func reader(_ request: Request, _ requestContext: Context) async throws -> Caller {
+        try await context.caller(request, requestContext, readOnly: true)
     }
 
     /// Reads and decodes a JSON body of at most 64 KiB; a body too large or malformed is refused

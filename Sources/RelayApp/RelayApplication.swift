@@ -195,11 +195,11 @@ extension RelayApplication {
         let heapTrims = HeapTrimCounters()
         let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters,
                                    heapTrims: heapTrims)
-        let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, configuration: RelayRouter.Configuration(
+        let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
+                                       configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
-            tokens: AccessTokens(admin: admin.token), publicHost: configuration.srt.publicHost,
-            srtPort: srt.boundPort ?? configuration.srt.port, mediaAccess: reporting.mediaAccess,
+            publicHost: configuration.srt.publicHost, srtPort: srt.boundPort ?? configuration.srt.port,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
             maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters)) {
             metrics.families()
@@ -252,7 +252,7 @@ extension RelayApplication {
             httpDecoderConfiguration: .init(maxHeaderFieldSize: http.maxHeaderBytes, maxHeaderListSize: http.maxHeaderBytes))
     }
 
-    static func httpsServer(_ configuration: RelayConfiguration, router: Router<BasicRequestContext>, edge: HTTPEdge, portBox: PortBox,
+    static func httpsServer(_ configuration: RelayConfiguration, router: Router<RelayRequestContext>, edge: HTTPEdge, portBox: PortBox,
                             logger: Logger) throws -> some Service {
         let tls = configuration.http.tls
         var tlsConfiguration: TLSConfiguration

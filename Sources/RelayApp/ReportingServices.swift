@@ -16,7 +16,7 @@ public final class ReportingServices: Sendable {
     /// Passphrases for reading feeds over SRT (`u=<org>`), derived from the audit key, at each
     /// caller's current generation.
     public let srtReadKeys: SRTReadKeyGenerations
-    /// What RelayAPI's reporting routes and `ScopedMediaAccess` share.
+    /// What RelayAPI's routes decide callers and viewing by.
     public let context: ReportingContext
     let directory: RegistryDirectory
     let logger: Logger
@@ -32,9 +32,6 @@ public final class ReportingServices: Sendable {
         self.directory = directory
         self.logger = logger
     }
-
-    /// The media policy for HLS: lab open, admin all, organisations by the viewing rules.
-    public var mediaAccess: ScopedMediaAccess { ScopedMediaAccess(context: context) }
 
     /// The service that keeps the directory, the token index and the read key generations fresh,
     /// and closes the database.

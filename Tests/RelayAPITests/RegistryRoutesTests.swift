@@ -38,10 +38,11 @@ struct RegistryRoutesTests {
         return Fixture(registry: registry, directory: directory, online: Array(first.prefix(3)), stalled: first[3], reconnecting: first[4])
     }
 
-    static func app(_ registry: Registry, publicHost: String = "", srtPort: Int = 9000) -> some ApplicationProtocol {
+    static func app(_ registry: Registry, publicHost: String = "", srtPort: Int = 9000) async throws -> some ApplicationProtocol {
         let paths = PathManager(configuration: .init(), logger: Logger(label: "test")) { _ in [] }
-        let configuration = RelayRouter.Configuration(tokens: AccessTokens(admin: token), publicHost: publicHost, srtPort: srtPort)
+        let configuration = RelayRouter.Configuration(publicHost: publicHost, srtPort: srtPort)
         return Application(router: RelayRouter.build(paths: paths, packagers: RelayRouterTests.packagers, registry: registry,
+                                                     reporting: try await TestReporting.context(adminToken: token),
                                                      configuration: configuration) { [] })
     }
 
@@ -103,7 +104,7 @@ struct RegistryRoutesTests {
     ])
     func authentication(method: HTTPRequest.Method, uri: String) async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let anonymous = try await client.execute(uri: uri, method: method)
             #expect(anonymous.status == .unauthorized, "\(uri)")
             #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
@@ -118,7 +119,7 @@ struct RegistryRoutesTests {
     @Test("the area tree: 1 city, 10 counties, 181 townships, 2,911 rooms, live online counts")
     func areaTree() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.get(client, "/api/v1/areas")
             #expect(status == .ok)
             #expect(body["roomsTotal"] as? Int == 2911)
@@ -160,7 +161,7 @@ struct RegistryRoutesTests {
     @Test("walking every page with limit 500 returns all 2,911 rooms once, in code order")
     func pagingAll() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (codes, pages) = try await Self.allCodes(client, "")
             #expect(codes.count == 2911)
             #expect(Set(codes).count == 2911, "no duplicates across pages")
@@ -172,7 +173,7 @@ struct RegistryRoutesTests {
     @Test("room list fields and the county, township, status and text filters")
     func filters() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.get(client, "/api/v1/rooms?county=520602&limit=2")
             #expect(status == .ok)
             let first = try #require((body["rooms"] as? [[String: Any]])?.first)
@@ -215,7 +216,7 @@ struct RegistryRoutesTests {
     ])
     func badParameters(query: String) async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.get(client, "/api/v1/rooms?\(query)")
             #expect(status == .badRequest, "\(query)")
             #expect((body["message"] as? String)?.isEmpty == false)
@@ -226,7 +227,7 @@ struct RegistryRoutesTests {
     @Test("search text with quotes, SQL or LIKE wildcards is matched literally and harmlessly")
     func hostileSearch() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             for text in ["'; DROP TABLE rooms; --", "\" OR 1=1 --", "%", "_", "' OR ''='", "\\"] {
                 let encoded = try #require(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
                 let (status, body) = try await Self.get(client, "/api/v1/rooms?q=\(encoded)")
@@ -241,7 +242,7 @@ struct RegistryRoutesTests {
     @Test("room detail: live figures and HLS URL; unknown code 404, malformed 422")
     func roomDetail() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let code = fixture.online[0]
             let (status, body) = try await Self.get(client, "/api/v1/rooms/\(code)")
             #expect(status == .ok)
@@ -267,7 +268,7 @@ struct RegistryRoutesTests {
     func provisioningFromRequestHost() async throws {
         let fixture = try await Self.fixture.value
         let code = fixture.online[1]
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.get(client, "/api/v1/rooms/\(code)/provisioning")
             #expect(status == .ok)
             let passphrase = try #require(body["passphrase"] as? String)
@@ -285,7 +286,7 @@ struct RegistryRoutesTests {
     @Test("provisioning uses the configured public host and SRT port when set; hall keys too")
     func provisioningFromPublicHost() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry, publicHost: "relay.tongren.example", srtPort: 9100).test(.router) { client in
+        try await (try await Self.app(fixture.registry, publicHost: "relay.tongren.example", srtPort: 9100)).test(.router) { client in
             let (_, room) = try await Self.get(client, "/api/v1/rooms/\(fixture.online[2])/provisioning")
             #expect((room["srtUrl"] as? String)?.hasPrefix("srt://relay.tongren.example:9100?streamid=%23%21%3A%3Ar%3Droom%2F") == true)
             let (status, hall) = try await Self.get(client, "/api/v1/orgs/520600-water/provisioning")
@@ -313,7 +314,7 @@ struct RegistryRoutesTests {
     func addAndList() async throws {
         let fixture = try await Self.fixture.value
         let id = Self.uniqueDeviceID()
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, device) = try await Self.post(client, "/api/v1/devices", body: #"{"id": "\#(id)", "name": "救援队单兵01", "org": "520600-fire"}"#)
             #expect(status == .created)
             #expect(device["id"] as? String == id)
@@ -350,7 +351,7 @@ struct RegistryRoutesTests {
     ])
     func badDeviceID(id: String) async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let body = String(decoding: try JSONEncoder().encode(["id": id, "name": "n", "org": "520600"]), as: UTF8.self)
             let (status, response) = try await Self.post(client, "/api/v1/devices", body: body)
             #expect(status == .unprocessableContent, "\(id)")
@@ -363,7 +364,7 @@ struct RegistryRoutesTests {
         let fixture = try await Self.fixture.value
         let id = Self.uniqueDeviceID()
         _ = try await fixture.registry.addDevice(id: id, name: "to revoke", org: "520602")
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, device) = try await Self.post(client, "/api/v1/devices/\(id)/revoke")
             #expect(status == .ok)
             #expect(device["state"] as? String == "revoked")
@@ -381,7 +382,7 @@ struct RegistryRoutesTests {
         let id = Self.uniqueDeviceID()
         _ = try await fixture.registry.addDevice(id: id, name: "to rotate", org: "520602")
         let old = try #require(fixture.registry.admission.lookup(path: "cam/\(id)")?.passphrase)
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.post(client, "/api/v1/devices/\(id)/rotate-key")
             #expect(status == .ok)
             let new = try #require(body["passphrase"] as? String)
@@ -404,7 +405,7 @@ struct RegistryRoutesTests {
     ])
     func badBodies(body: String, status: HTTPResponse.Status, mentions: String) async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (got, response) = try await Self.post(client, "/api/v1/devices", body: body)
             #expect(got == status)
             let message = try #require(response["message"] as? String)
@@ -417,7 +418,7 @@ struct RegistryRoutesTests {
         let fixture = try await Self.fixture.value
         let id = Self.uniqueDeviceID()
         let body = #"{"id": "\#(id)", "name": ""# + String(repeating: "a", count: 70_000) + #"", "org": "520600"}"#
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, response) = try await Self.post(client, "/api/v1/devices", body: body)
             #expect(status == .contentTooLarge)
             #expect((response["message"] as? String)?.contains("64 KiB") == true)
@@ -430,7 +431,7 @@ struct RegistryRoutesTests {
     @Test("organisations: the city hall, county halls, township centres and departments; level filter")
     func organisations() async throws {
         let fixture = try await Self.fixture.value
-        try await Self.app(fixture.registry).test(.router) { client in
+        try await (try await Self.app(fixture.registry)).test(.router) { client in
             let (status, body) = try await Self.get(client, "/api/v1/orgs")
             #expect(status == .ok)
             let organisations = try #require(body["organisations"] as? [[String: Any]])
@@ -450,7 +451,7 @@ struct RegistryRoutesTests {
         let fixture = try await Self.fixture.value
         let readOnly = try Registry.open(directory: fixture.directory, options: RegistryOptions(readOnly: true))
         defer { try? readOnly.close() }
-        try await Self.app(readOnly).test(.router) { client in
+        try await (try await Self.app(readOnly)).test(.router) { client in
             let (status, body) = try await Self.post(client, "/api/v1/devices", body: #"{"id": "\#(Self.uniqueDeviceID())", "name": "n", "org": "520600"}"#)
             #expect(status == .serviceUnavailable)
             #expect((body["message"] as? String)?.contains("read-only") == true)

@@ -30,8 +30,8 @@ struct RelayRouterTests {
         }
     }
 
-    static func app(_ paths: PathManager, origins: [String] = ["*"], lowLatency: Bool = false) -> some ApplicationProtocol {
-        let router = RelayRouter.build(paths: paths, packagers: packagers,
+    static func app(_ paths: PathManager, origins: [String] = ["*"], lowLatency: Bool = false) async throws -> some ApplicationProtocol {
+        let router = RelayRouter.build(paths: paths, packagers: packagers, reporting: try await TestReporting.context(adminToken: nil),
                                        configuration: .init(corsAllowedOrigins: origins, firstSegmentWait: .milliseconds(200),
                                                             defaultLowLatency: lowLatency)) {
             [MetricFamily(name: "fieldrelay_test_total", help: "A test counter.", kind: .counter, samples: [.init(labels: [("code", "1400")], value: 3)])]
@@ -43,7 +43,7 @@ struct RelayRouterTests {
     func playlistAndSegment() async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/cam1")
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             let playlistText = try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "application/vnd.apple.mpegurl")
@@ -68,7 +68,7 @@ struct RelayRouterTests {
     func tokenPropagation() async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/cam1")
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             try await client.execute(uri: "/hls/lab/cam1/index.m3u8?token=abc%2B1", method: .get) { response in
                 let uris = String(buffer: response.body).split(separator: "\n").filter { !$0.hasPrefix("#") }
                 #expect(!uris.isEmpty)
@@ -90,7 +90,7 @@ struct RelayRouterTests {
     func errors(uri: String, status: HTTPResponse.Status) async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/cam1")
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             try await client.execute(uri: uri, method: .get) { response in
                 #expect(response.status == status, "\(uri)")
                 if response.status != .ok {
@@ -105,7 +105,7 @@ struct RelayRouterTests {
     func headMirrorsGet() async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/head")
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             for file in ["ts.m3u8", "index.m3u8"] {
                 let (length, body) = try await client.execute(uri: "/hls/lab/head/\(file)", method: .get) { response in
                     (response.headers[.contentLength], response.body)
@@ -135,7 +135,7 @@ struct RelayRouterTests {
     func noSegmentYet() async throws {
         let paths = Self.makePaths()
         _ = try paths.attachPublisher(try PathName("lab/early"), identity: PublisherIdentity(source: "lab/early", connection: "t") { _ in })
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             try await client.execute(uri: "/hls/lab/early/index.m3u8", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "1")
@@ -147,7 +147,7 @@ struct RelayRouterTests {
     func cors() async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/cam1")
-        try await Self.app(paths, origins: ["https://hall.example"]).test(.router) { client in
+        try await (try await Self.app(paths, origins: ["https://hall.example"])).test(.router) { client in
             try await client.execute(uri: "/hls/lab/cam1/index.m3u8", method: .get, headers: [.origin: "https://hall.example"]) { response in
                 #expect(response.headers[.accessControlAllowOrigin] == "https://hall.example")
             }
@@ -160,7 +160,7 @@ struct RelayRouterTests {
                 #expect(response.headers[.accessControlAllowMethods]?.contains("GET") == true)
             }
         }
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get, headers: [.origin: "https://any.example"]) { response in
                 #expect(response.headers[.accessControlAllowOrigin] == "*")
             }
@@ -169,7 +169,7 @@ struct RelayRouterTests {
 
     @Test("/metrics is Prometheus text")
     func metrics() async throws {
-        try await Self.app(Self.makePaths()).test(.router) { client in
+        try await (try await Self.app(Self.makePaths())).test(.router) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -187,7 +187,7 @@ struct RelayRouterTests {
     func pathListAndPage() async throws {
         let paths = Self.makePaths()
         try Self.publish(paths, "lab/cam1")
-        try await Self.app(paths).test(.router) { client in
+        try await (try await Self.app(paths)).test(.router) { client in
             try await client.execute(uri: "/api/v1/paths", method: .get) { response in
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 let list = try #require(json?["paths"] as? [[String: Any]])
