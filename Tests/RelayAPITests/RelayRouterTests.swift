@@ -131,6 +131,23 @@ struct RelayRouterTests {
         }
     }
 
+    @Test("the token is resolved once by the middleware: a forged one changes nothing on open routes and is refused where a caller is needed")
+    func authenticationMiddleware() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/open")
+        try Self.publish(paths, "room/520602001201")
+        try await (try await Self.app(paths)).test(.router) { client in
+            let forged: HTTPFields = [.authorization: "Bearer fro_forgedforgedforgedforgedforgedforgedforg"]
+            for uri in ["/hls/lab/open/ts.m3u8", "/metrics", "/healthz"] {
+                try await client.execute(uri: uri, method: .get, headers: forged) { #expect($0.status == .ok, "\(uri)") }
+            }
+            try await client.execute(uri: "/hls/room/520602001201/ts.m3u8", method: .get, headers: forged) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/hls/room/520602001201/ts.m3u8", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/sessions", method: .get, headers: forged) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/api/v1/me", method: .get) { #expect($0.status == .unauthorized) }
+        }
+    }
+
     @Test("a live path without a finished segment answers 503 with Retry-After after the wait")
     func noSegmentYet() async throws {
         let paths = Self.makePaths()
