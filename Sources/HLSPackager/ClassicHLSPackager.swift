@@ -55,9 +55,13 @@ public final class ClassicHLSPackager: PathReader {
         var current: SegmentBuilder?
         var pendingDiscontinuity = false
         var window: SegmentWindow<MediaSegment>
-        var ended = false
+        var ended = false {
+            didSet { cachedPlaylist = nil }
+        }
         var unitsWaitingForKeyframe = 0
         var muxErrors = 0
+        /// The playlist as last made; dropped whenever the window or the end changes.
+        var cachedPlaylist: Playlist?
     }
 
     /// Segment boundaries and durations are measured on the primary track's presentation times:
@@ -198,6 +202,7 @@ public final class ClassicHLSPackager: PathReader {
         let segment = MediaSegment(sequence: current.sequence, duration: duration, discontinuity: current.discontinuity,
                                    independent: current.independent, programDateTime: current.started, data: data,
                                    name: "\(instance)-\(current.sequence).ts")
+        state.cachedPlaylist = nil
         if !state.window.append(segment, listed: configuration.windowSegments, independent: current.independent) {
             logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): a gap in the camera's timestamps", metadata: [
                 "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(state.window.targetDuration ?? 0)"])
@@ -215,6 +220,18 @@ public final class ClassicHLSPackager: PathReader {
         public var mediaSequence: Int
         public var discontinuitySequence: Int
         public var ended: Bool
+        /// Rendered once when the packager's state changed (`playlist()` hands out the cached value).
+        public let template: PlaylistTemplate
+
+        init(entries: [PlaylistWriter.Entry], targetDuration: Int, mediaSequence: Int, discontinuitySequence: Int, ended: Bool) {
+            self.entries = entries
+            self.targetDuration = targetDuration
+            self.mediaSequence = mediaSequence
+            self.discontinuitySequence = discontinuitySequence
+            self.ended = ended
+            template = PlaylistWriter.classicTemplate(entries: entries, targetDuration: targetDuration, mediaSequence: mediaSequence,
+                                                      discontinuitySequence: discontinuitySequence, ended: ended)
+        }
 
         /// Whether it lists three target durations (RFC 8216 6.3.3), or the stream ended.
         public var startable: Bool {
@@ -222,23 +239,23 @@ public final class ClassicHLSPackager: PathReader {
         }
 
         public func render(uriSuffix: String = "") -> String {
-            PlaylistWriter.classic(entries: entries.map { entry in
-                var entry = entry
-                entry.uri += uriSuffix
-                return entry
-            }, targetDuration: targetDuration, mediaSequence: mediaSequence, discontinuitySequence: discontinuitySequence, ended: ended)
+            template.text(uriSuffix: uriSuffix)
         }
     }
 
-    /// The current playlist, or nil while no segment is complete yet.
+    /// The current playlist, or nil while no segment is complete yet: made and rendered once per
+    /// change of the window, then handed out from the cache.
     public func playlist() -> Playlist? {
         state.withLock { state -> Playlist? in
+            if let cached = state.cachedPlaylist { return cached }
             guard let target = state.window.targetDuration, !state.window.segments.isEmpty else { return nil }
             let listed = state.window.listed(configuration.windowSegments)
-            return Playlist(entries: listed.map {
+            let playlist = Playlist(entries: listed.map {
                 PlaylistWriter.Entry(uri: $0.name, duration: $0.duration, discontinuity: $0.discontinuity, programDateTime: $0.programDateTime)
             }, targetDuration: target, mediaSequence: listed.first?.sequence ?? 0,
                discontinuitySequence: state.window.discontinuitySequence, ended: state.ended)
+            state.cachedPlaylist = playlist
+            return playlist
         }
     }
 

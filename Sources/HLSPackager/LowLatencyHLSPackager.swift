@@ -72,6 +72,9 @@ public final class LowLatencyHLSPackager: PathReader {
         var framesPerPart: Int?
         var partTarget: Int64?
         var pendingDiscontinuity = false
+        /// The playlist as last made (rendered full and as a delta update); dropped on every change
+        /// a playlist shows: a part, a segment begun or finished, the muxer, the end.
+        var cachedPlaylist: LowLatencyPlaylist?
         var ended = false
     }
 
@@ -98,6 +101,7 @@ public final class LowLatencyHLSPackager: PathReader {
 
     public func handle(_ event: PathEvent) {
         let changed = state.withLock { state -> Bool in
+            if case .accessUnit = event {} else { state.cachedPlaylist = nil }
             switch event {
             case .tracks(let tracks, let discontinuity):
                 let finished = finishSegment(&state, flushOpen: true)
@@ -155,6 +159,7 @@ public final class LowLatencyHLSPackager: PathReader {
             state.continuesGOP = false
             state.current = Segment(sequence: state.window.nextSequence(), discontinuity: state.pendingDiscontinuity,
                                     started: wallClock(ofArrival: unit.arrival), mapIndex: state.mapIndex, startPTS: unit.pts)
+            state.cachedPlaylist = nil  // the preload hint names the new segment's first part
             state.pendingDiscontinuity = false
         }
         do {
@@ -216,6 +221,7 @@ public final class LowLatencyHLSPackager: PathReader {
         current.parts.append(Part(index: current.parts.count, duration: open.duration,
                                   independent: open.independent ?? false, data: data))
         state.current = current
+        state.cachedPlaylist = nil
         metrics.parts.add(1, ordering: .relaxed)
         metrics.partLatency.observe(Double(MonotonicClock.now() &- open.lastArrival) / 1e9)
         if mayEndSegment, state.window.endsAtPartBoundary(current.ticks, partTicks: state.partTarget ?? open.duration) {
@@ -234,6 +240,7 @@ public final class LowLatencyHLSPackager: PathReader {
         if flushOpen { closePart(&state, mayEndSegment: false) }
         guard let current = state.current else { return false }
         state.current = nil
+        state.cachedPlaylist = nil
         guard !current.parts.isEmpty else { return false }
         let independent = current.parts.first?.independent ?? false
         if !state.window.append(current, listed: windowSegments(state), independent: independent) {
@@ -295,39 +302,48 @@ public final class LowLatencyHLSPackager: PathReader {
     /// The playlist, or nil while no segment is complete yet.
     public func playlist() -> LowLatencyPlaylist? {
         state.withLock { state -> LowLatencyPlaylist? in
-            guard let target = state.window.targetDuration, let partTarget = state.partTarget, !state.window.segments.isEmpty else { return nil }
-            let discontinuitySequence = state.window.discontinuitySequence
-            let listed = state.window.listed(windowSegments(state))
-            var segments: [LowLatencyPlaylist.Segment] = []
-            let all = Array(listed) + (state.current.map { [$0] } ?? [])
-            // Parts are listed for the segments within three target durations of the end.
-            var fromEnd: Int64 = 0
-            var listParts = Set<Int>()
-            for segment in all.reversed() {
-                if fromEnd <= Int64(3 * target) * AccessUnit.clockRate { listParts.insert(segment.sequence) }
-                fromEnd += segment.ticks
-            }
-            for segment in all {
-                let complete = segment.sequence != state.current?.sequence
-                segments.append(LowLatencyPlaylist.Segment(
-                    sequence: segment.sequence, uri: complete ? segmentName(segment.sequence) : nil,
-                    duration: segment.duration, discontinuity: segment.discontinuity,
-                    programDateTime: segment.started, mapURI: mapName(segment.mapIndex),
-                    parts: listParts.contains(segment.sequence) ? segment.parts.map {
-                        .init(uri: partName(segment.sequence, $0.index), duration: Double($0.duration) / Double(AccessUnit.clockRate),
-                              independent: $0.independent)
-                    } : []))
-            }
-            var hint: String?
-            if let current = state.current {
-                hint = partName(current.sequence, current.parts.count)
-            } else if state.muxer != nil, let last = state.window.segments.last {
-                hint = partName(last.sequence + 1, 0)
-            }
-            return LowLatencyPlaylist(targetDuration: target, partTarget: Double(partTarget) / Double(AccessUnit.clockRate),
-                                      mediaSequence: listed.first?.sequence ?? 0, discontinuitySequence: discontinuitySequence,
-                                      segments: segments, preloadHint: hint, ended: state.ended)
+            if let cached = state.cachedPlaylist { return cached }
+            guard let playlist = makePlaylist(state) else { return nil }
+            state.cachedPlaylist = playlist
+            return playlist
         }
+    }
+
+    /// Made once per change, rendered at once (full and delta): every held request woken by the
+    /// same part is answered from these.
+    private func makePlaylist(_ state: State) -> LowLatencyPlaylist? {
+        guard let target = state.window.targetDuration, let partTarget = state.partTarget, !state.window.segments.isEmpty else { return nil }
+        let discontinuitySequence = state.window.discontinuitySequence
+        let listed = state.window.listed(windowSegments(state))
+        var segments: [LowLatencyPlaylist.Segment] = []
+        let all = Array(listed) + (state.current.map { [$0] } ?? [])
+        // Parts are listed for the segments within three target durations of the end.
+        var fromEnd: Int64 = 0
+        var listParts = Set<Int>()
+        for segment in all.reversed() {
+            if fromEnd <= Int64(3 * target) * AccessUnit.clockRate { listParts.insert(segment.sequence) }
+            fromEnd += segment.ticks
+        }
+        for segment in all {
+            let complete = segment.sequence != state.current?.sequence
+            segments.append(LowLatencyPlaylist.Segment(
+                sequence: segment.sequence, uri: complete ? segmentName(segment.sequence) : nil,
+                duration: segment.duration, discontinuity: segment.discontinuity,
+                programDateTime: segment.started, mapURI: mapName(segment.mapIndex),
+                parts: listParts.contains(segment.sequence) ? segment.parts.map {
+                    .init(uri: partName(segment.sequence, $0.index), duration: Double($0.duration) / Double(AccessUnit.clockRate),
+                          independent: $0.independent)
+                } : []))
+        }
+        var hint: String?
+        if let current = state.current {
+            hint = partName(current.sequence, current.parts.count)
+        } else if state.muxer != nil, let last = state.window.segments.last {
+            hint = partName(last.sequence + 1, 0)
+        }
+        return LowLatencyPlaylist(targetDuration: target, partTarget: Double(partTarget) / Double(AccessUnit.clockRate),
+                                  mediaSequence: listed.first?.sequence ?? 0, discontinuitySequence: discontinuitySequence,
+                                  segments: segments, preloadHint: hint, ended: state.ended).withTemplates()
     }
 
     /// The bytes of a segment (its parts joined), a part, or an init section.

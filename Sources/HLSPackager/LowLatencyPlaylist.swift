@@ -54,36 +54,62 @@ public struct LowLatencyPlaylist: Sendable {
         return skippable
     }
 
+    /// Rendered once per packager state (`withTemplates()`), full and as a delta update.
+    var fullTemplate: PlaylistTemplate?
+    var deltaTemplate: PlaylistTemplate?
+
+    /// A copy with both renderings made, for the packager's cache.
+    func withTemplates() -> LowLatencyPlaylist {
+        var copy = self
+        copy.fullTemplate = template(skip: false)
+        copy.deltaTemplate = template(skip: true)
+        return copy
+    }
+
     public func render(skip: Bool = false, uriSuffix: String = "") -> String {
+        let cached = skip ? deltaTemplate : fullTemplate
+        return (cached ?? template(skip: skip)).text(uriSuffix: uriSuffix)
+    }
+
+    /// The playlist text with its URI ends marked for a per-request suffix.
+    public func template(skip: Bool) -> PlaylistTemplate {
         let skipped = skip ? skippableSegments() : 0
         // EXT-X-MAP outside an I-frame playlist needs version 6; EXT-X-SKIP needs version 9.
-        var text = "#EXTM3U\n#EXT-X-VERSION:\(skipped > 0 ? 9 : 6)\n"
-        text += "#EXT-X-TARGETDURATION:\(targetDuration)\n"
-        text += "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=\(Self.decimal(canSkipUntil)),PART-HOLD-BACK=\(Self.decimal(partHoldBack))\n"
-        text += "#EXT-X-PART-INF:PART-TARGET=\(Self.decimal(partTarget))\n"
-        text += "#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)\n"
-        if discontinuitySequence > 0 { text += "#EXT-X-DISCONTINUITY-SEQUENCE:\(discontinuitySequence)\n" }
-        if skipped > 0 { text += "#EXT-X-SKIP:SKIPPED-SEGMENTS=\(skipped)\n" }
+        var text = PlaylistTemplate()
+        text.append("#EXTM3U\n#EXT-X-VERSION:\(skipped > 0 ? 9 : 6)\n")
+        text.append("#EXT-X-TARGETDURATION:\(targetDuration)\n")
+        text.append("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=\(Self.decimal(canSkipUntil)),PART-HOLD-BACK=\(Self.decimal(partHoldBack))\n")
+        text.append("#EXT-X-PART-INF:PART-TARGET=\(Self.decimal(partTarget))\n")
+        text.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)\n")
+        if discontinuitySequence > 0 { text.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(discontinuitySequence)\n") }
+        if skipped > 0 { text.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=\(skipped)\n") }
         var currentMap: String?
         for segment in segments.dropFirst(skipped) {
-            if segment.discontinuity { text += "#EXT-X-DISCONTINUITY\n" }
+            if segment.discontinuity { text.append("#EXT-X-DISCONTINUITY\n") }
             if segment.mapURI != currentMap {
-                text += "#EXT-X-MAP:URI=\"\(segment.mapURI)\(uriSuffix)\"\n"
+                text.append("#EXT-X-MAP:URI=\"")
+                text.appendURI(segment.mapURI)
+                text.append("\"\n")
                 currentMap = segment.mapURI
             }
-            text += "#EXT-X-PROGRAM-DATE-TIME:\(PlaylistWriter.formatDate(segment.programDateTime))\n"
+            text.append("#EXT-X-PROGRAM-DATE-TIME:\(PlaylistWriter.formatDate(segment.programDateTime))\n")
             for part in segment.parts {
-                text += "#EXT-X-PART:DURATION=\(PlaylistWriter.formatDuration(part.duration)),URI=\"\(part.uri)\(uriSuffix)\""
-                text += part.independent ? ",INDEPENDENT=YES\n" : "\n"
+                text.append("#EXT-X-PART:DURATION=\(PlaylistWriter.formatDuration(part.duration)),URI=\"")
+                text.appendURI(part.uri)
+                text.append(part.independent ? "\",INDEPENDENT=YES\n" : "\"\n")
             }
             if let uri = segment.uri {
-                text += "#EXTINF:\(PlaylistWriter.formatDuration(segment.duration)),\n\(uri)\(uriSuffix)\n"
+                text.append("#EXTINF:\(PlaylistWriter.formatDuration(segment.duration)),\n")
+                text.appendURI(uri)
+                text.append("\n")
             }
         }
         if let preloadHint, !ended {
-            text += "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"\(preloadHint)\(uriSuffix)\"\n"
+            text.append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"")
+            text.appendURI(preloadHint)
+            text.append("\"\n")
         }
-        if ended { text += "#EXT-X-ENDLIST\n" }
+        if ended { text.append("#EXT-X-ENDLIST\n") }
         return text
     }
 

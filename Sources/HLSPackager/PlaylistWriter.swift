@@ -23,19 +23,28 @@ public enum PlaylistWriter {
     /// - EXT-X-PROGRAM-DATE-TIME on every segment, so a hall can tell how far behind live it is.
     public static func classic(entries: [Entry], targetDuration: Int, mediaSequence: Int, discontinuitySequence: Int,
                                ended: Bool) -> String {
-        var text = "#EXTM3U\n#EXT-X-VERSION:3\n"
-        text += "#EXT-X-TARGETDURATION:\(targetDuration)\n"
-        text += "#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)\n"
+        classicTemplate(entries: entries, targetDuration: targetDuration, mediaSequence: mediaSequence,
+                        discontinuitySequence: discontinuitySequence, ended: ended).plain
+    }
+
+    /// The same, with URI ends marked for a per-request suffix.
+    public static func classicTemplate(entries: [Entry], targetDuration: Int, mediaSequence: Int, discontinuitySequence: Int,
+                                       ended: Bool) -> PlaylistTemplate {
+        var text = PlaylistTemplate()
+        text.append("#EXTM3U\n#EXT-X-VERSION:3\n")
+        text.append("#EXT-X-TARGETDURATION:\(targetDuration)\n")
+        text.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence)\n")
         if discontinuitySequence > 0 {
-            text += "#EXT-X-DISCONTINUITY-SEQUENCE:\(discontinuitySequence)\n"
+            text.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(discontinuitySequence)\n")
         }
         for entry in entries {
-            if entry.discontinuity { text += "#EXT-X-DISCONTINUITY\n" }
-            text += "#EXT-X-PROGRAM-DATE-TIME:\(formatDate(entry.programDateTime))\n"
-            text += "#EXTINF:\(formatDuration(entry.duration)),\n"
-            text += entry.uri + "\n"
+            if entry.discontinuity { text.append("#EXT-X-DISCONTINUITY\n") }
+            text.append("#EXT-X-PROGRAM-DATE-TIME:\(formatDate(entry.programDateTime))\n")
+            text.append("#EXTINF:\(formatDuration(entry.duration)),\n")
+            text.appendURI(entry.uri)
+            text.append("\n")
         }
-        if ended { text += "#EXT-X-ENDLIST\n" }
+        if ended { text.append("#EXT-X-ENDLIST\n") }
         return text
     }
 

@@ -185,4 +185,29 @@ struct LowLatencyHLSPackagerTests {
         #expect(waiters.pendingTimers == 0)
         #expect(waiters.count == 0)
     }
+
+    @Test("the playlist is made once per change and rendered from the cache: the same text for every caller but its token, full and delta")
+    func cachedPlaylist() async throws {
+        let (paths, packagers) = setUp()
+        _ = try await publishClip(.init(video: .h264, audio: true, seconds: 14, keyframeSeconds: 1), on: paths, name: "lab/cache")
+        let packager = packagers.lowLatency(for: try #require(paths.path(try PathName("lab/cache"))))
+        let first = try #require(packager.playlist())
+        let again = try #require(packager.playlist())
+        #expect(first.template(skip: false) == again.template(skip: false))
+        for skip in [false, true] {
+            let fresh = first.template(skip: skip)
+            #expect(first.render(skip: skip) == fresh.plain)
+            let a = first.render(skip: skip, uriSuffix: "?token=aaa"), b = first.render(skip: skip, uriSuffix: "?token=bbbbbb")
+            #expect(a.replacingOccurrences(of: "?token=aaa", with: "?token=bbbbbb") == b)
+            #expect(a.replacingOccurrences(of: "?token=aaa", with: "") == fresh.plain)
+            // Every URI carries the suffix: part, map, segment and preload-hint URIs.
+            for line in a.split(separator: "\n") where line.contains("URI=\"") {
+                #expect(line.contains("?token=aaa\""), "\(line)")
+            }
+            for line in a.split(separator: "\n") where !line.hasPrefix("#") {
+                #expect(line.hasSuffix("?token=aaa"), "\(line)")
+            }
+        }
+        #expect(first.render(skip: true).contains("#EXT-X-SKIP:SKIPPED-SEGMENTS="))
+    }
 }
