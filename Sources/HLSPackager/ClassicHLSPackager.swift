@@ -11,10 +11,10 @@ import Synchronization
 /// It is a reader of its path: access units arrive on the publisher's receive loop and are muxed
 /// at once, so a segment is complete the moment its last unit is in. Playlist and segment requests
 /// read the finished window under the same short lock.
-public final class ClassicHLSPackager: PathReader {
+public final class ClassicHLSPackager: OnDemandPackager {
     public let configuration: HLSConfiguration
     private let metrics: HLSMetrics
-    private let activity: Activity
+    let activity: Activity
     private let pathName: PathName
     private let instance: String
     private let logger: Logger
@@ -84,19 +84,16 @@ public final class ClassicHLSPackager: PathReader {
         activity = Activity(idleTimeout: idleTimeout)
         pathName = path.name
         instance = path.instance
-        var logger = logger
-        logger[metadataKey: "path"] = "\(path.name)"
-        self.logger = logger
+        self.logger = Self.pathLogger(logger, path)
         state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
                                                   counters: path.counters(Self.counterKind), metrics: metrics)))
     }
 
-    // MARK: - Reader
-
-    /// Marks the packager as wanted (every playlist or segment request).
+    /// Marks the packager as wanted (every playlist or media request).
     public func touch() { activity.touch() }
-
     public func isIdle(now: ContinuousClock.Instant) -> Bool { activity.isIdle(now: now) }
+
+    // MARK: - Reader
 
     public func handle(_ event: PathEvent) {
         let completed = state.withLock { state -> Bool in

@@ -11,10 +11,10 @@ import Synchronization
 /// A part is closed the moment its last frame is muxed (the frame count is known in advance), so a
 /// part is available as soon as its last access unit has arrived; waiting requests are answered
 /// right then. Requests wait on continuations: thousands of them cost memory, not threads.
-public final class LowLatencyHLSPackager: PathReader {
+public final class LowLatencyHLSPackager: OnDemandPackager {
     public let configuration: LowLatencyConfiguration
     private let metrics: HLSMetrics
-    private let activity: Activity
+    let activity: Activity
     private let instance: String
     private let logger: Logger
     private let state: Mutex<State>
@@ -84,13 +84,12 @@ public final class LowLatencyHLSPackager: PathReader {
         self.metrics = metrics
         activity = Activity(idleTimeout: idleTimeout)
         instance = path.instance
-        var logger = logger
-        logger[metadataKey: "path"] = "\(path.name)"
-        self.logger = logger
+        self.logger = Self.pathLogger(logger, path)
         state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
                                                   counters: path.counters(Self.counterKind), metrics: metrics)))
     }
 
+    /// Marks the packager as wanted (every playlist or media request).
     public func touch() { activity.touch() }
     public func isIdle(now: ContinuousClock.Instant) -> Bool { activity.isIdle(now: now) }
 
