@@ -23,6 +23,8 @@ public final class ClassicHLSPackager: PathReader {
 
     struct State {
         var tracks: [Track] = []
+        /// The tracks' RFC 6381 codec strings (the multivariant playlist's CODECS).
+        var codecs: [String]?
         var primaryTrack: Int?
         var hasVideo = false
         var current: SegmentBuilder?
@@ -44,6 +46,7 @@ public final class ClassicHLSPackager: PathReader {
         var discontinuity: Bool
         var independent: Bool
         var started: Date
+        var frames = 0
     }
 
     public init(path: LivePath, configuration: HLSConfiguration, metrics: HLSMetrics = HLSMetrics(),
@@ -73,6 +76,7 @@ public final class ClassicHLSPackager: PathReader {
             case .tracks(let tracks, let discontinuity):
                 let finished = finishCurrent(&state)
                 state.tracks = tracks
+                state.codecs = MultivariantPlaylist.codecs(of: tracks)
                 state.hasVideo = tracks.contains { $0.codec.isVideo }
                 state.primaryTrack = tracks.first { $0.codec.isVideo }?.index ?? tracks.first { $0.codec == .aac }?.index
                 state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity
@@ -137,6 +141,7 @@ public final class ClassicHLSPackager: PathReader {
         }
         if isPrimary {
             current.endPTS = max(current.endPTS, unit.pts + unit.duration)
+            current.frames += 1
         }
         state.current = current
         return completed
@@ -169,7 +174,7 @@ public final class ClassicHLSPackager: PathReader {
         }
         let segment = MediaSegment(sequence: current.sequence, duration: duration, discontinuity: current.discontinuity,
                                    independent: current.independent, programDateTime: current.started, data: data,
-                                   name: "\(instance)-\(current.sequence).ts")
+                                   name: "\(instance)-\(current.sequence).ts", frames: current.frames)
         if !state.window.append(segment, listed: configuration.windowSegments, independent: current.independent) {
             logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): a gap in the camera's timestamps", metadata: [
                 "segmentSeconds": "\(PlaylistWriter.formatDuration(duration))", "targetDuration": "\(state.window.targetDuration ?? 0)"])
@@ -207,6 +212,12 @@ public final class ClassicHLSPackager: PathReader {
             }, targetDuration: target, mediaSequence: listed.first?.sequence ?? 0,
                discontinuitySequence: state.window.discontinuitySequence, ended: state.ended)
         }
+    }
+
+    /// What the multivariant playlist says of this packager's stream, or nil while no segment is
+    /// complete yet. Version 3: MPEG-TS segments with decimal durations.
+    public func multivariant() -> MultivariantPlaylist? {
+        state.withLock { MultivariantPlaylist(tracks: $0.tracks, codecs: $0.codecs, window: $0.window, version: 3) }
     }
 
     public func segment(named name: String) -> MediaSegment? {
