@@ -50,6 +50,8 @@ public final class ClassicHLSPackager: OnDemandPackager {
 
     struct State {
         var tracks: [Track] = []
+        /// The tracks' RFC 6381 codec strings (the multivariant playlist's CODECS).
+        var codecs: [String]?
         var primaryTrack: Int?
         var hasVideo = false
         var current: SegmentBuilder?
@@ -75,6 +77,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
         var discontinuity: Bool
         var independent: Bool
         var started: Date
+        var frames = 0
     }
 
     public init(path: LivePath, configuration: HLSConfiguration, metrics: HLSMetrics = HLSMetrics(),
@@ -101,6 +104,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
             case .tracks(let tracks, let discontinuity):
                 let finished = finishCurrent(&state)
                 state.tracks = tracks
+                state.codecs = MultivariantPlaylist.codecs(of: tracks)
                 state.hasVideo = tracks.contains { $0.codec.isVideo }
                 state.primaryTrack = tracks.first { $0.codec.isVideo }?.index ?? tracks.first { $0.codec == .aac }?.index
                 state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity
@@ -166,6 +170,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
         }
         if isPrimary {
             current.endPTS = max(current.endPTS, unit.pts + unit.duration)
+            current.frames += 1
         }
         state.current = current
         return completed
@@ -198,7 +203,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
         }
         let segment = MediaSegment(sequence: current.sequence, duration: duration, discontinuity: current.discontinuity,
                                    independent: current.independent, programDateTime: current.started, data: data,
-                                   name: "\(instance)-\(current.sequence).ts")
+                                   name: "\(instance)-\(current.sequence).ts", frames: current.frames)
         state.cachedPlaylist = nil
         if !state.window.append(segment, listed: configuration.windowSegments, independent: current.independent) {
             logger.warning("segment longer than EXT-X-TARGETDURATION, which may not change (RFC 8216 6.2.1): a gap in the camera's timestamps", metadata: [
@@ -254,6 +259,12 @@ public final class ClassicHLSPackager: OnDemandPackager {
             state.cachedPlaylist = playlist
             return playlist
         }
+    }
+
+    /// What the multivariant playlist says of this packager's stream, or nil while no segment is
+    /// complete yet. Version 3: MPEG-TS segments with decimal durations.
+    public func multivariant() -> MultivariantPlaylist? {
+        state.withLock { MultivariantPlaylist(tracks: $0.tracks, codecs: $0.codecs, window: $0.window, version: 3) }
     }
 
     public func segment(named name: String) -> MediaSegment? {

@@ -27,6 +27,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         var duration: Int64
         var independent: Bool
         var data: [UInt8]
+        var frames: Int
     }
 
     struct Segment: WindowedSegment {
@@ -38,6 +39,8 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         var startPTS: Int64
         var ticks: Int64 { parts.reduce(0) { $0 + $1.duration } }
         var duration: Double { Double(ticks) / Double(AccessUnit.clockRate) }
+        var byteCount: Int { parts.reduce(0) { $0 + $1.data.count } }
+        var frames: Int { parts.reduce(0) { $0 + $1.frames } }
     }
 
     struct OpenPart {
@@ -57,6 +60,8 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
 
     struct State {
         var tracks: [Track] = []
+        /// The tracks' RFC 6381 codec strings (the multivariant playlist's CODECS).
+        var codecs: [String]?
         var primary: Int?
         var muxer: FragmentedMP4Muxer?
         var unusable: String?
@@ -105,6 +110,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
             case .tracks(let tracks, let discontinuity):
                 let finished = finishSegment(&state, flushOpen: true)
                 state.tracks = tracks
+                state.codecs = MultivariantPlaylist.codecs(of: tracks)
                 state.primary = tracks.first { $0.codec.isVideo }?.index ?? tracks.first?.index
                 state.lastPrimaryDTS = nil
                 state.open = OpenPart()
@@ -218,7 +224,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         }
         guard open.frames > 0, !data.isEmpty else { return false }
         current.parts.append(Part(index: current.parts.count, duration: open.duration,
-                                  independent: open.independent ?? false, data: data))
+                                  independent: open.independent ?? false, data: data, frames: open.frames))
         state.current = current
         state.cachedPlaylist = nil
         metrics.parts.add(1, ordering: .relaxed)
@@ -343,6 +349,12 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         return LowLatencyPlaylist(targetDuration: target, partTarget: Double(partTarget) / Double(AccessUnit.clockRate),
                                   mediaSequence: listed.first?.sequence ?? 0, discontinuitySequence: discontinuitySequence,
                                   segments: segments, preloadHint: hint, ended: state.ended).withTemplates()
+    }
+
+    /// What the multivariant playlist says of this packager's stream, or nil while no segment is
+    /// complete yet. Version 6: fMP4 with EXT-X-MAP.
+    public func multivariant() -> MultivariantPlaylist? {
+        state.withLock { MultivariantPlaylist(tracks: $0.tracks, codecs: $0.codecs, window: $0.window, version: 6) }
     }
 
     /// The bytes of a segment (its parts joined), a part, or an init section.

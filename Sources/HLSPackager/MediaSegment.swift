@@ -13,4 +13,8 @@ public struct MediaSegment: Sendable, WindowedSegment {
     public var programDateTime: Date
     public var data: [UInt8]
     public var name: String
+    /// Access units of the primary track (pictures, for video).
+    public var frames: Int
+
+    public var byteCount: Int { data.count }
 }

@@ -8,11 +8,16 @@ protocol WindowedSegment {
     var duration: Double { get }
     /// EXT-X-DISCONTINUITY before it.
     var discontinuity: Bool { get }
+    /// The bytes served for it (its segment bit rate, RFC 8216 4.1, is these over its duration).
+    var byteCount: Int { get }
+    /// Access units of the primary track in it: pictures, for video.
+    var frames: Int { get }
 }
 
 /// What both packagers share, in one place: segment numbering (kept by the path, so it survives a
 /// packager restart), where a segment is cut, EXT-X-TARGETDURATION, the sliding window with its
-/// discontinuity sequence, and the accounting of oversized segments. Pure state: no muxing, no
+/// discontinuity sequence, the accounting of oversized segments, and the bit rates and frame rate
+/// the multivariant playlist declares. Pure state: no muxing, no
 /// I/O, no lock (each packager keeps its window under its own lock).
 ///
 /// Where a segment ends (RFC 8216 4.3.3.1: every EXTINF, rounded to the nearest integer, is at most
@@ -44,6 +49,8 @@ struct SegmentWindow<Segment: WindowedSegment> {
     /// Segments that started without a keyframe (cut at the target inside a long GOP).
     private(set) var forcedCuts = 0
     private(set) var produced = 0
+    /// Peak and average segment bit rates of every segment made (BANDWIDTH, AVERAGE-BANDWIDTH).
+    private(set) var bitrate = SegmentBitrate()
 
     init(targetSeconds: Double, retained: Int, counters: SharedSequenceCounters, metrics: HLSMetrics) {
         cutTicks = Int64((targetSeconds * Double(AccessUnit.clockRate)).rounded())
@@ -123,6 +130,7 @@ struct SegmentWindow<Segment: WindowedSegment> {
         }
         if !independent { forcedCuts += 1 }
         segments.append(segment)
+        bitrate.add(newestOf: segments, targetDuration: targetDuration ?? maximumTarget)
         produced += 1
         metrics.segments.add(1, ordering: .relaxed)
         // Segments leaving the playlist take their discontinuities into the sequence number.
@@ -147,4 +155,18 @@ struct SegmentWindow<Segment: WindowedSegment> {
     func listed(_ count: Int) -> ArraySlice<Segment> {
         segments.suffix(count)
     }
+
+    /// Primary-track units per second over the segments kept (FRAME-RATE, for video), measured
+    /// rather than read from the SPS's optional VUI timing: counted pictures over the presentation
+    /// time they span, so 25 fps gives 25.000 and 30000/1001 gives 29.970. Nil before a segment.
+    var framesPerSecond: Double? {
+        let seconds = segments.reduce(0.0) { $0 + $1.duration }
+        let frames = segments.reduce(0) { $0 + $1.frames }
+        guard seconds > 0, frames > 0 else { return nil }
+        return Double(frames) / seconds
+    }
+
+    /// Whether every segment made so far starts on a keyframe (EXT-X-INDEPENDENT-SEGMENTS may be
+    /// declared only then; a long GOP cut at the target breaks it).
+    var allIndependent: Bool { forcedCuts == 0 }
 }

@@ -5,6 +5,9 @@ import Hummingbird
 import StreamHub
 
 /// Serves `/hls/<kind>/<id>/<file>`:
+/// - `multivariant.m3u8`: a multivariant playlist naming `index.m3u8` with what the server knows of
+///   it (CODECS from the parameter sets, RESOLUTION, FRAME-RATE, BANDWIDTH), so a player need not
+///   guess,
 /// - `index.m3u8`: the configured default (Low-Latency unless configured otherwise; classic when
 ///   the stream cannot be packaged as fMP4),
 /// - `ll.m3u8`: always Low-Latency HLS (fMP4 parts, blocking reload, delta updates),
@@ -41,6 +44,8 @@ struct HLSController: Sendable {
         }
         let suffix = HLSRequest.tokenSuffix(grant.uriToken)
         switch target.file {
+        case .multivariantPlaylist:
+            return try await multivariantPlaylist(path, suffix: suffix)
         case .classicPlaylist:
             return try await classicPlaylist(path, suffix: suffix)
         case .lowLatencyPlaylist:
@@ -60,6 +65,37 @@ struct HLSController: Sendable {
         case .lowLatencyResource(let file):
             return try await lowLatencyResource(path, file: file)
         }
+    }
+
+    // MARK: - Multivariant
+
+    /// Describes the playlist `index.m3u8` serves: the Low-Latency packager's output by default,
+    /// the classic one when so configured or when the stream cannot be packaged as fMP4. Like the
+    /// media playlists it waits up to `firstSegmentWait` for a first segment (BANDWIDTH is measured
+    /// on segments), then answers 503 with Retry-After.
+    private func multivariantPlaylist(_ path: LivePath, suffix: String) async throws -> Response {
+        if defaultLowLatency {
+            let packager = packagers.lowLatency(for: path)
+            if packager.unusableReason == nil {
+                var playlist = packager.multivariant()
+                if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
+                    playlist = packager.multivariant()
+                }
+                if let playlist { return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: false) }
+                if packager.unusableReason == nil {
+                    throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+                }
+            }
+        }
+        let packager = packagers.classic(for: path)
+        var playlist = packager.multivariant()
+        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
+            playlist = packager.multivariant()
+        }
+        guard let playlist else {
+            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+        }
+        return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: false)
     }
 
     // MARK: - Classic

@@ -5,6 +5,7 @@ import StreamHub
 /// components without HTTP types, so the fuzzer in Tests/Fuzz can compile it on its own.
 struct HLSRequest: Equatable {
     enum File: Equatable {
+        case multivariantPlaylist       // multivariant.m3u8: names index.m3u8 with CODECS, BANDWIDTH...
         case defaultPlaylist            // index.m3u8
         case lowLatencyPlaylist         // ll.m3u8
         case classicPlaylist            // ts.m3u8
@@ -41,6 +42,7 @@ struct HLSRequest: Equatable {
             }
         }
         switch file {
+        case "multivariant.m3u8": self.file = .multivariantPlaylist
         case "index.m3u8": self.file = .defaultPlaylist
         case "ll.m3u8": self.file = .lowLatencyPlaylist
         case "ts.m3u8": self.file = .classicPlaylist

@@ -214,6 +214,8 @@ final class AccessFixture {
 
         case "GET /hls/{room}/index.m3u8": return try await media("index.m3u8", caller)
         case "GET /hls/{room}/index.m3u8?token=": return try await media("index.m3u8", caller, inQuery: true)
+        case "GET /hls/{room}/multivariant.m3u8": return try await media("multivariant.m3u8", caller)
+        case "GET /hls/{room}/multivariant.m3u8?token=": return try await media("multivariant.m3u8", caller, inQuery: true)
         case "GET /hls/{room}/ll.m3u8": return try await media("ll.m3u8", caller)
         case "GET /hls/{room}/ll.m3u8?_HLS_msn=&_HLS_part= (blocking)":
             let (sequence, part) = try await nextPart()

@@ -270,6 +270,8 @@ enum AccessRules {
             // HLS, by header and by `?token=` (players cannot send headers), every kind of file.
             Row(route: "GET /hls/{room}/index.m3u8", expected: hls),
             Row(route: "GET /hls/{room}/index.m3u8?token=", expected: hls),
+            Row(route: "GET /hls/{room}/multivariant.m3u8", expected: hls),
+            Row(route: "GET /hls/{room}/multivariant.m3u8?token=", expected: hls),
             Row(route: "GET /hls/{room}/ll.m3u8", expected: hls),
             Row(route: "GET /hls/{room}/ll.m3u8?_HLS_msn=&_HLS_part= (blocking)", expected: hls),
             Row(route: "GET /hls/{room}/ts.m3u8", expected: hls),

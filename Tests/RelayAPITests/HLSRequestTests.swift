@@ -5,6 +5,7 @@ import Testing
 struct HLSRequestTests {
     @Test("file kinds and path names")
     func files() throws {
+        #expect(try HLSRequest(components: ["lab", "cam1", "multivariant.m3u8"]).file == .multivariantPlaylist)
         #expect(try HLSRequest(components: ["lab", "cam1", "index.m3u8"]).file == .defaultPlaylist)
         #expect(try HLSRequest(components: ["lab", "cam1", "ll.m3u8"]).file == .lowLatencyPlaylist)
         #expect(try HLSRequest(components: ["lab", "cam1", "ts.m3u8"]).file == .classicPlaylist)

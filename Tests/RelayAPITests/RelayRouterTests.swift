@@ -20,9 +20,9 @@ struct RelayRouterTests {
                                         idleTimeout: .seconds(60), logger: Logger(label: "test"))
 
     /// Publishes 3.1 s of synthetic H.264 (keyframe every second) on `name`.
-    static func publish(_ paths: PathManager, _ name: String) throws {
+    static func publish(_ paths: PathManager, _ name: String, track: Track = Track(index: 0, codec: .h264, pid: 256)) throws {
         let session = try paths.attachPublisher(try PathName(name), identity: PublisherIdentity(source: name, connection: "test") { _ in })
-        session.publish(tracks: [Track(index: 0, codec: .h264, pid: 256)])
+        session.publish(tracks: [track])
         for frame in 0..<78 {
             let key = frame % 25 == 0
             session.publish(AccessUnit(track: 0, pts: Int64(frame) * 3600, dts: Int64(frame) * 3600, duration: 3600, isKeyframe: key,
@@ -73,6 +73,60 @@ struct RelayRouterTests {
                 let uris = String(buffer: response.body).split(separator: "\n").filter { !$0.hasPrefix("#") }
                 #expect(!uris.isEmpty)
                 #expect(uris.allSatisfy { $0.hasSuffix(".ts?token=abc%2B1") })
+            }
+        }
+    }
+
+    /// SPS and PPS of x264's ultrafast preset at 320x240 (Constrained Baseline, level 1.3), as
+    /// the intake collects them from a keyframe: Annex B, emulation prevention bytes included.
+    static let x264ParameterSets: [UInt8] = [
+        0, 0, 0, 1, 0x67, 0x42, 0xC0, 0x0D, 0xDA, 0x05, 0x07, 0xEC, 0x04, 0x40, 0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x00, 0x0C, 0x83, 0xC5,
+        0x0A, 0xA8, 0, 0, 0, 1, 0x68, 0xCE, 0x0F, 0xC8,
+    ]
+
+    @Test("multivariant.m3u8 names index.m3u8 with CODECS from the SPS, the measured rates and the caller's token; HEAD too; 503 before a segment")
+    func multivariant() async throws {
+        let paths = Self.makePaths()
+        try Self.publish(paths, "lab/cam1", track: Track(index: 0, codec: .h264, pid: 256, width: 320, height: 240, extradata: Self.x264ParameterSets))
+        _ = try paths.attachPublisher(try PathName("lab/early"), identity: PublisherIdentity(source: "lab/early", connection: "t") { _ in })
+        try await Self.app(paths).test(.router) { client in
+            let (text, length) = try await client.execute(uri: "/hls/lab/cam1/multivariant.m3u8?token=abc%2B1", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/vnd.apple.mpegurl")
+                return (String(buffer: response.body), response.headers[.contentLength])
+            }
+            // The classic default here: three 1 s segments of 25 frames; BANDWIDTH is the largest
+            // (each lasts one target duration, and two together are too long for one set).
+            let media = try await client.execute(uri: "/hls/lab/cam1/ts.m3u8", method: .get) { String(buffer: $0.body) }
+            var sizes: [Int] = []
+            for uri in media.split(separator: "\n") where uri.hasSuffix(".ts") {
+                sizes.append(try await client.execute(uri: "/hls/lab/cam1/\(uri)", method: .get) { $0.body.readableBytes })
+            }
+            #expect(sizes.count == 3)
+            let peak = (sizes.max() ?? 0) * 8
+            let average = Int((Double(sizes.reduce(0, +) * 8) / 3).rounded(.up))
+            #expect(text == """
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
+                #EXT-X-STREAM-INF:BANDWIDTH=\(peak),AVERAGE-BANDWIDTH=\(average),CODECS="avc1.42c00d",RESOLUTION=320x240,FRAME-RATE=25.000
+                index.m3u8?token=abc%2B1
+
+                """)
+            try await client.execute(uri: "/hls/lab/cam1/multivariant.m3u8?token=abc%2B1", method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentLength] == length)
+                #expect(response.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/hls/lab/cam1/multivariant.m3u8", method: .get) { response in
+                #expect(String(buffer: response.body).hasSuffix("\nindex.m3u8\n"), "no token asked, none given")
+            }
+            try await client.execute(uri: "/hls/lab/early/multivariant.m3u8", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+            }
+            try await client.execute(uri: "/hls/lab/nobody/multivariant.m3u8", method: .get) { response in
+                #expect(response.status == .notFound)
             }
         }
     }

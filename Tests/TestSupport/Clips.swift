@@ -11,16 +11,25 @@ public enum Clips {
         /// Keyframe interval in seconds.
         public var keyframeSeconds: Int
         public var size: String
+        /// The encoder's preset. x264 picks the profile from the tools a preset uses: ultrafast
+        /// (no CABAC, no B-frames, no 8x8 transform) makes Constrained Baseline, veryfast makes High
+        /// with B-frames (`-profile:v` only caps it). x265 makes Main with either.
+        public var preset: String
 
-        public init(video: Video = .h264, audio: Bool = true, seconds: Int = 12, keyframeSeconds: Int = 1, size: String = "320x240") {
+        public init(video: Video = .h264, audio: Bool = true, seconds: Int = 12, keyframeSeconds: Int = 1, size: String = "320x240",
+                    preset: String = "ultrafast") {
             self.video = video
             self.audio = audio
             self.seconds = seconds
             self.keyframeSeconds = keyframeSeconds
             self.size = size
+            self.preset = preset
         }
 
-        var fileName: String { "clip-\(video.rawValue)-\(audio ? "aac" : "mute")-\(seconds)s-gop\(keyframeSeconds)-\(size).ts" }
+        var fileName: String {
+            let encoding = preset == "ultrafast" ? "" : "-\(preset)"
+            return "clip-\(video.rawValue)\(encoding)-\(audio ? "aac" : "mute")-\(seconds)s-gop\(keyframeSeconds)-\(size).ts"
+        }
     }
 
     public static let directory: URL = {
@@ -48,10 +57,10 @@ public enum Clips {
         arguments += ["-t", "\(spec.seconds)"]
         switch spec.video {
         case .h264:
-            arguments += ["-c:v", "libx264", "-preset", "ultrafast", "-g", "\(rate * spec.keyframeSeconds)",
+            arguments += ["-c:v", "libx264", "-preset", spec.preset, "-g", "\(rate * spec.keyframeSeconds)",
                           "-keyint_min", "\(rate * spec.keyframeSeconds)", "-sc_threshold", "0", "-pix_fmt", "yuv420p"]
         case .hevc:
-            arguments += ["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+            arguments += ["-c:v", "libx265", "-preset", spec.preset, "-pix_fmt", "yuv420p",
                           "-x265-params", "keyint=\(rate * spec.keyframeSeconds):min-keyint=\(rate * spec.keyframeSeconds):scenecut=0:log-level=error"]
         case .none:
             break

@@ -1,6 +1,40 @@
 // A small Low-Latency HLS player of our own (RFC 8216bis: EXT-X-PART, blocking playlist reload
 // with _HLS_msn/_HLS_part, EXT-X-MAP, EXT-X-PROGRAM-DATE-TIME) on Media Source Extensions.
-// Where MSE is missing it hands the playlist to the browser's native HLS (which ignores parts).
+// The codecs for MSE come from the server's multivariant playlist (CODECS, read from the stream's
+// parameter sets), never from guessing at the init section's bytes.
+// Where MSE is missing it hands the multivariant playlist to the browser's native HLS (which
+// ignores parts).
+
+/// The attributes of a tag line (`#EXT-X-...:A=1,B="x,y"`), quoted values unquoted.
+function attrs(line) {
+  const out = {};
+  for (const m of line.slice(line.indexOf(':') + 1).matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) out[m[1]] = m[2].replace(/^"|"$/g, '');
+  return out;
+}
+
+/// The variant streams of a multivariant playlist (RFC 8216 4.3.4.2), in order: each with its
+/// CODECS (null when the server named none), BANDWIDTH, RESOLUTION, FRAME-RATE and URI.
+export function parseMultivariant(text) {
+  const lines = text.split('\n').map((l) => l.trim());
+  const variants = [];
+  let pending = null;
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-STREAM-INF:')) {
+      const a = attrs(line);
+      pending = {
+        codecs: a.CODECS ?? null,
+        bandwidth: Number(a.BANDWIDTH),
+        averageBandwidth: a['AVERAGE-BANDWIDTH'] ? Number(a['AVERAGE-BANDWIDTH']) : null,
+        resolution: a.RESOLUTION ?? null,
+        frameRate: a['FRAME-RATE'] ? Number(a['FRAME-RATE']) : null,
+      };
+    } else if (pending && line && !line.startsWith('#')) {
+      variants.push({ ...pending, uri: line });
+      pending = null;
+    }
+  }
+  return variants;
+}
 
 /// Parses a media playlist into segments with their parts.
 export function parsePlaylist(text) {
@@ -10,11 +44,6 @@ export function parsePlaylist(text) {
   let current = null;
   let map = null;
   let discontinuity = false;
-  const attrs = (line) => {
-    const out = {};
-    for (const m of line.slice(line.indexOf(':') + 1).matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) out[m[1]] = m[2].replace(/^"|"$/g, '');
-    return out;
-  };
   const open = () => {
     if (!current) { current = { msn, parts: [], map, discontinuity, pdt: null, uri: null, duration: 0 }; discontinuity = false; }
     return current;
@@ -44,30 +73,6 @@ export function parsePlaylist(text) {
   return playlist;
 }
 
-/// The codecs string of an fMP4 init section, read from its sample entries (avcC / hvcC / mp4a).
-export function codecsOf(init) {
-  const bytes = new Uint8Array(init);
-  const find = (name) => {
-    const code = [...name].map((c) => c.charCodeAt(0));
-    for (let i = 4; i + 4 <= bytes.length; i++) {
-      if (bytes[i] === code[0] && bytes[i + 1] === code[1] && bytes[i + 2] === code[2] && bytes[i + 3] === code[3]) return i + 4;
-    }
-    return -1;
-  };
-  const hex = (n) => n.toString(16).padStart(2, '0');
-  const codecs = [];
-  const avcC = find('avcC');
-  if (avcC >= 0) codecs.push(`avc1.${hex(bytes[avcC + 1])}${hex(bytes[avcC + 2])}${hex(bytes[avcC + 3])}`);
-  else if (find('hvcC') >= 0 || find('hev1') >= 0) {
-    const p = find('hvcC');
-    const profile = p >= 0 ? bytes[p + 1] & 0x1f : 1;
-    const level = p >= 0 ? bytes[p + 12] : 93;
-    codecs.push(`hvc1.${profile}.6.L${level}.B0`);
-  }
-  if (find('mp4a') >= 0) codecs.push('mp4a.40.2');
-  return codecs.join(', ');
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class LowLatencyPlayer {
@@ -78,14 +83,18 @@ export class LowLatencyPlayer {
     this.token = token;
     this.onState = onState;
     const u = new URL(url, location.href);
+    u.pathname = u.pathname.replace(/\/(index|ts|ll|multivariant)\.m3u8$/, '/multivariant.m3u8');
     this.nativeURL = new URL(u);
     if (token && !u.searchParams.has('token')) this.nativeURL.searchParams.set('token', token);
-    u.pathname = u.pathname.replace(/\/(index|ts)\.m3u8$/, '/ll.m3u8');
     // A viewer token in the URL lasts minutes; the caller's own token (sent as a header) lasts,
     // so a tile keeps reloading its playlist for hours. Parts still carry the playlist's fresh
     // viewer tokens.
     if (token) u.searchParams.delete('token');
-    this.url = u;
+    this.variantURL = u;
+    // MSE plays fMP4: the Low-Latency playlist, whichever media playlist the variant names.
+    this.url = new URL(u);
+    this.url.pathname = u.pathname.replace(/\/multivariant\.m3u8$/, '/ll.m3u8');
+    this.variant = null;
     this.stopped = false;
     this.bytes = []; // [time, bytes] of the last few seconds, for the measured bitrate
     this.delay = null;
@@ -135,6 +144,14 @@ export class LowLatencyPlayer {
     }
   }
 
+  /// The server's description of the stream: codecs, picture size, frame rate, bandwidth.
+  async multivariant() {
+    const text = new TextDecoder().decode(await this.fetchBytes(new URL(this.variantURL)));
+    const [variant] = parseMultivariant(text);
+    if (!variant) throw new Error('no variant stream in the multivariant playlist');
+    return variant;
+  }
+
   async playlist(msn, part) {
     const u = new URL(this.url);
     if (msn !== undefined) { u.searchParams.set('_HLS_msn', msn); u.searchParams.set('_HLS_part', part); }
@@ -161,6 +178,14 @@ export class LowLatencyPlayer {
   }
 
   async pass() {
+    // Asked on every pass: a camera that reconnects may come back with other codecs.
+    const variant = await this.multivariant();
+    this.variant = variant;
+    if (!variant.codecs) throw new Error('the server named no codecs for this stream');
+    const type = `video/mp4; codecs="${variant.codecs}"`;
+    if (!MediaSource.isTypeSupported(type)) {
+      throw Object.assign(new Error(`${variant.codecs} not supported`), { unsupported: true });
+    }
     let list = await this.playlist();
     if (list.segments.length === 0) throw new Error('no segments yet');
     if (list.ended) throw new Error('ended');
@@ -169,11 +194,6 @@ export class LowLatencyPlayer {
     if (seg.parts.length === 0 && list.segments.length > 1) seg = list.segments[list.segments.length - 2];
     const map = seg.map;
     const init = await this.fetchBytes(new URL(map, this.base));
-    const codecs = codecsOf(init);
-    const type = `video/mp4; codecs="${codecs}"`;
-    if (!MediaSource.isTypeSupported(type)) {
-      throw Object.assign(new Error(`${codecs} not supported`), { unsupported: true });
-    }
     const source = new MediaSource();
     this.video.src = URL.createObjectURL(source);
     await new Promise((resolve) => source.addEventListener('sourceopen', resolve, { once: true }));

@@ -68,6 +68,8 @@ export function put(index, source) {
       node.querySelector('.tile-bitrate').textContent = `${t('bitrate')} ${formatBitrate(player.bitrate)}`;
       node.querySelector('.tile-delay').textContent = player.delay != null ? `${t('delay')} ${player.delay.toFixed(1)} s` : '';
       if (player.delay != null) node.dataset.delay = player.delay.toFixed(2);
+      // What the server said the feed is (its multivariant playlist's CODECS), for a glance and the tests.
+      node.dataset.codecs = player.variant?.codecs ?? '';
     },
   });
   tile.player = player;

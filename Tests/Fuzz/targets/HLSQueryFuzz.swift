@@ -5,7 +5,8 @@
 // results to the real lookups: a ClassicHLSPackager and a LowLatencyHLSPackager fed once, at start,
 // with an ffmpeg-made H.264+AAC clip through the real intake (one live path, one ended), so parsed
 // but impossible combinations (a part beyond the segment, a sequence far ahead, a foreign instance)
-// reach playlist rendering, resource lookup and the blocking-reload wait.
+// reach playlist rendering (the multivariant playlist's too), resource lookup and the blocking-reload
+// wait.
 // An `@` in the input stands for the path's instance (which changes every run), so the corpus
 // can name real segments and parts. The clip is $FUZZ_HLS_CLIP (made by scripts/faults/fuzz.sh).
 // Built by scripts/faults/fuzz.sh with MediaTypes, MediaRemux, StreamHub, HLSPackager and
@@ -102,6 +103,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard let path = fixture.paths.path(request.path) else { return 0 }
 
     switch request.file {
+    case .multivariantPlaylist:
+        // As the controller (Low-Latency by default): one variant naming index.m3u8 with the token.
+        guard let playlist = fixture.packagers.lowLatency(for: path).multivariant() else { return 0 }
+        let text = playlist.render(uriSuffix: suffix)
+        precondition(text.hasPrefix("#EXTM3U\n") && text.hasSuffix("\nindex.m3u8\(suffix)\n"))
+        let codecs = playlist.codecs ?? []
+        precondition(codecs.count == 2 && codecs[0].hasPrefix("avc1.") && codecs[1] == "mp4a.40.2", "codecs of the fuzz clip: \(codecs)")
+        _ = fixture.packagers.classic(for: path).multivariant()?.render(uriSuffix: suffix)
     case .classicPlaylist:
         _ = fixture.packagers.classic(for: path).playlist()?.render(uriSuffix: suffix)
     case .defaultPlaylist, .lowLatencyPlaylist:

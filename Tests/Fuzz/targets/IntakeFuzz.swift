@@ -1,7 +1,7 @@
 // libFuzzer target: the MPEG-TS intake as an ingest session runs it, with libavcodec linked in:
 // TransportStreamReader (demuxer -> libavcodec parsers -> access units, timestamps unwrapped past
 // the 33-bit wrap, tracks learned) -> the TransportStreamMuxer and FragmentedMP4Muxer the HLS
-// packagers write to.
+// packagers write to, and the RFC 6381 codec strings read from the tracks' parameter sets.
 // Built by scripts/faults/fuzz.sh with the MediaTypes and MediaRemux sources as one module.
 //
 // Structure-aware input: the first 8 bytes are a control block, the rest a transport stream (the
@@ -108,7 +108,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     func handle(_ event: TransportStreamReader.Event) {
         switch event {
         case .tracks(let list):
-            for (index, track) in list.enumerated() { precondition(track.index == index, "track indices not dense") }
+            for (index, track) in list.enumerated() {
+                precondition(track.index == index, "track indices not dense")
+                // The codec string goes inside CODECS="...": it may never break the attribute list.
+                if let codecs = CodecString.of(track) {
+                    precondition(codecs.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: ",") },
+                                 "codec string \(codecs)")
+                }
+            }
             tracks = list
             muxers.tracks(list)
         case .accessUnit(let unit):
