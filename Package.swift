@@ -96,7 +96,8 @@ let package = Package(
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp"]),
+        // Yams here only lets the tests walk the reference file's keys.
+        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp", .product(name: "Yams", package: "Yams")]),
         // GRDB here only lets the tests inspect and lock the database file directly.
         .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),

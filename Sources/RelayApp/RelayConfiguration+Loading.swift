@@ -17,84 +17,43 @@ extension RelayConfiguration {
     }
 
     public static func parse(yaml: String, source: String = "configuration") throws(RelayAppError) -> RelayConfiguration {
-        let node: Any?
+        let configuration = try decode(yaml: yaml, source: source)
+        try configuration.validate(source: source)
+        return configuration
+    }
+
+    /// The file laid over the defaults and decoded, before the range checks of `validate`.
+    static func decode(yaml: String, source: String) throws(RelayAppError) -> RelayConfiguration {
+        let given: Node?
         do {
-            node = try Yams.load(yaml: yaml)
+            given = try Yams.compose(yaml: yaml)
         } catch {
             throw RelayAppError(.configuration, "\(source) is not valid YAML: \(error)")
         }
-        var configuration = RelayConfiguration()
-        guard let node else { return configuration }
-        guard let root = node as? [String: Any] else {
-            throw RelayAppError(.configuration, "\(source): the top level must be a mapping of keys")
+        let file = ConfigurationFile(source: source, defaults: try defaultsNode())
+        var merged = file.defaults
+        if let given { merged = try file.overlay(given, on: file.defaults, at: []) }
+        do {
+            return try YAMLDecoder().decode(RelayConfiguration.self, from: merged)
+        } catch let error as DecodingError {
+            throw file.refusal(error, in: merged)
+        } catch {
+            throw RelayAppError(.configuration, "\(source): \(error)")
         }
-        var reader = KeyReader(source: source, prefix: "", values: root)
-        configuration.dataDirectory = try reader.string("dataDirectory", default: configuration.dataDirectory)
-        if var log = try reader.section("log") {
-            configuration.log.level = try log.string("level", default: configuration.log.level)
-            try log.finish()
-        }
-        if var srt = try reader.section("srt") {
-            configuration.srt.host = try srt.string("host", default: configuration.srt.host)
-            configuration.srt.port = try srt.int("port", default: configuration.srt.port)
-            configuration.srt.latencyMs = try srt.int("latencyMs", default: configuration.srt.latencyMs)
-            configuration.srt.peerIdleTimeoutMs = try srt.int("peerIdleTimeoutMs", default: configuration.srt.peerIdleTimeoutMs)
-            configuration.srt.receiveLoops = try srt.int("receiveLoops", default: configuration.srt.receiveLoops)
-            configuration.srt.publisherDelivery = try srt.string("publisherDelivery", default: configuration.srt.publisherDelivery)
-            configuration.srt.receiveBatchMs = try srt.int("receiveBatchMs", default: configuration.srt.receiveBatchMs)
-            configuration.srt.maxConnections = try srt.int("maxConnections", default: configuration.srt.maxConnections)
-            configuration.srt.maxPendingHandshakesPerSource = try srt.int("maxPendingHandshakesPerSource",
-                                                                          default: configuration.srt.maxPendingHandshakesPerSource)
-            configuration.srt.maxPendingHandshakesPerStream = try srt.int("maxPendingHandshakesPerStream",
-                                                                          default: configuration.srt.maxPendingHandshakesPerStream)
-            configuration.srt.openIngest = try srt.bool("openIngest", default: configuration.srt.openIngest)
-            configuration.srt.publicHost = try srt.string("publicHost", default: configuration.srt.publicHost)
-            try srt.finish()
-        }
-        if var http = try reader.section("http") {
-            configuration.http.host = try http.string("host", default: configuration.http.host)
-            configuration.http.port = try http.int("port", default: configuration.http.port)
-            configuration.http.corsAllowedOrigins = try http.strings("corsAllowedOrigins", default: configuration.http.corsAllowedOrigins)
-            configuration.http.firstSegmentWaitSeconds = try http.double("firstSegmentWaitSeconds", default: configuration.http.firstSegmentWaitSeconds)
-            configuration.http.maxConnections = try http.int("maxConnections", default: configuration.http.maxConnections)
-            configuration.http.idleTimeoutSeconds = try http.double("idleTimeoutSeconds", default: configuration.http.idleTimeoutSeconds)
-            configuration.http.bodyTimeoutSeconds = try http.double("bodyTimeoutSeconds", default: configuration.http.bodyTimeoutSeconds)
-            configuration.http.maxHeaderBytes = try http.int("maxHeaderBytes", default: configuration.http.maxHeaderBytes)
-            configuration.http.maxBodyBytes = try http.int("maxBodyBytes", default: configuration.http.maxBodyBytes)
-            configuration.http.maxHeldRequests = try http.int("maxHeldRequests", default: configuration.http.maxHeldRequests)
-            if var tls = try http.section("tls") {
-                configuration.http.tls.certificateFile = try tls.string("certificateFile", default: configuration.http.tls.certificateFile)
-                configuration.http.tls.keyFile = try tls.string("keyFile", default: configuration.http.tls.keyFile)
-                configuration.http.tls.port = try tls.int("port", default: configuration.http.tls.port)
-                try tls.finish()
-            }
-            try http.finish()
-        }
-        if var hls = try reader.section("hls") {
-            configuration.hls.segmentTargetSeconds = try hls.double("segmentTargetSeconds", default: configuration.hls.segmentTargetSeconds)
-            configuration.hls.windowSegments = try hls.int("windowSegments", default: configuration.hls.windowSegments)
-            configuration.hls.retainedSegments = try hls.int("retainedSegments", default: configuration.hls.retainedSegments)
-            configuration.hls.defaultPlaylist = try hls.string("defaultPlaylist", default: configuration.hls.defaultPlaylist)
-            configuration.hls.partTargetSeconds = try hls.double("partTargetSeconds", default: configuration.hls.partTargetSeconds)
-            configuration.hls.packagerIdleSeconds = try hls.double("packagerIdleSeconds", default: configuration.hls.packagerIdleSeconds)
-            try hls.finish()
-        }
-        if var paths = try reader.section("paths") {
-            configuration.paths.takeoverAfterMs = try paths.int("takeoverAfterMs", default: configuration.paths.takeoverAfterMs)
-            configuration.paths.stallTimeoutSeconds = try paths.double("stallTimeoutSeconds", default: configuration.paths.stallTimeoutSeconds)
-            configuration.paths.reconnectGraceSeconds = try paths.double("reconnectGraceSeconds", default: configuration.paths.reconnectGraceSeconds)
-            configuration.paths.retentionSeconds = try paths.double("retentionSeconds", default: configuration.paths.retentionSeconds)
-            configuration.paths.backfillSeconds = try paths.double("backfillSeconds", default: configuration.paths.backfillSeconds)
-            try paths.finish()
-        }
-        if var memory = try reader.section("memory") {
-            configuration.memory.trimIntervalSeconds = try memory.double("trimIntervalSeconds", default: configuration.memory.trimIntervalSeconds)
-            configuration.memory.mapBlocksFromKiB = try memory.int("mapBlocksFromKiB", default: configuration.memory.mapBlocksFromKiB)
-            try memory.finish()
-        }
-        try reader.finish()
-        try configuration.validate(source: source)
-        return configuration
+    }
+
+    /// Every key's dotted name, in the order of the structs (sections are not listed, their keys are).
+    static func knownKeys() throws(RelayAppError) -> [String] {
+        ConfigurationFile.keyPaths(of: try defaultsNode()).filter { !$0.isSection }.map(\.name)
+    }
+
+    /// The built-in defaults as YAML: the one list of keys, their nesting and their kinds, read off
+    /// the `Codable` structs themselves.
+    private static func defaultsNode() throws(RelayAppError) -> Node {
+        do {
+            if let node = try Yams.compose(yaml: YAMLEncoder().encode(RelayConfiguration())) { return node }
+        } catch {}
+        throw RelayAppError(.configuration, "the built-in defaults cannot be written as YAML")
     }
 
     /// Range checks, each naming its key. Also run after command-line overrides.
@@ -154,80 +113,197 @@ extension RelayConfiguration {
     }
 }
 
-/// Reads one mapping, remembering which keys were used so leftovers can be named as unknown.
-private struct KeyReader {
+
+/// A configuration file checked against the defaults while it is laid over them. YAMLDecoder ignores
+/// keys it is not asked for, so every key of the file must be one the defaults have, and its value of
+/// the kind (YAML tag) of the default. A missing key (or `key:`, `key: ~`) keeps its default, so the
+/// structs' initial values are the only defaults and the structs need no decoding code. What
+/// YAMLDecoder still refuses (a whole number too large) comes back in the same words: the dotted key,
+/// what it takes, what the file had and on which line.
+private struct ConfigurationFile {
     let source: String
-    let prefix: String
-    let values: [String: Any]
-    var used: Set<String> = []
+    let defaults: Node
 
-    init(source: String, prefix: String, values: [String: Any]) {
-        self.source = source
-        self.prefix = prefix
-        self.values = values
+    struct KeyPath {
+        var keys: [String]
+        var isSection: Bool
+        var name: String { keys.joined(separator: ".") }
     }
 
-    private func name(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
-
-    private func fail(_ key: String, _ expected: String, _ value: Any) -> RelayAppError {
-        RelayAppError(.configuration, "\(source): \(name(key)) must be \(expected) (got \(value))")
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(_ name: String) { stringValue = name }
+        init(_ index: Int) { stringValue = "\(index)"; intValue = index }
+        init?(stringValue: String) { self.init(stringValue) }
+        init?(intValue: Int) { self.init(intValue) }
     }
 
-    private mutating func value(_ key: String) -> Any? {
-        used.insert(key)
-        guard let value = values[key], !(value is NSNull) else { return nil }
-        return value
-    }
-
-    mutating func string(_ key: String, default fallback: String) throws(RelayAppError) -> String {
-        guard let value = value(key) else { return fallback }
-        if let text = value as? String { return text }
-        if let number = value as? Int { return String(number) }
-        throw fail(key, "a string", value)
-    }
-
-    mutating func int(_ key: String, default fallback: Int) throws(RelayAppError) -> Int {
-        guard let value = value(key) else { return fallback }
-        if let number = value as? Int { return number }
-        throw fail(key, "a whole number", value)
-    }
-
-    mutating func double(_ key: String, default fallback: Double) throws(RelayAppError) -> Double {
-        guard let value = value(key) else { return fallback }
-        if let number = value as? Double { return number }
-        if let number = value as? Int { return Double(number) }
-        throw fail(key, "a number", value)
-    }
-
-    mutating func bool(_ key: String, default fallback: Bool) throws(RelayAppError) -> Bool {
-        guard let value = value(key) else { return fallback }
-        if let flag = value as? Bool { return flag }
-        throw fail(key, "true or false", value)
-    }
-
-    mutating func strings(_ key: String, default fallback: [String]) throws(RelayAppError) -> [String] {
-        guard let value = value(key) else { return fallback }
-        if let list = value as? [Any] {
-            var result: [String] = []
-            for item in list {
-                guard let text = item as? String else { throw fail(key, "a list of strings", value) }
-                result.append(text)
+    func overlay(_ given: Node, on base: Node, at path: [any CodingKey], inList: Bool = false) throws(RelayAppError) -> Node {
+        if !inList && given.null != nil { return base }
+        switch base {
+        case .mapping(let known):
+            guard case .mapping(let mapping) = given else { throw mismatch(given, base, at: path) }
+            var merged = known
+            for (keyNode, value) in Self.pairs(of: mapping) {
+                let key = keyNode.string ?? "\(keyNode)"
+                guard let current = known[key] else { throw unknown(key, at: path, node: keyNode) }
+                merged[key] = try overlay(value, on: current, at: path + [Key(key)])
             }
-            return result
+            return .mapping(merged)
+        case .sequence(let known):
+            guard case .sequence(let list) = given else { throw mismatch(given, base, at: path) }
+            if let element = known.first {
+                for (index, item) in list.enumerated() { _ = try overlay(item, on: element, at: path + [Key(index)], inList: true) }
+            }
+            return given
+        case .scalar, .alias:
+            // The kind is YAML's, as it was for the hand-written loader: YAMLDecoder alone would also
+            // take `"9000"` or `!!str 9000` for a number, `0:30` for 30, `tRuE` for true and any
+            // scalar's text for a string. A whole number serves for a number, and for a string as
+            // written (a directory named 2024) except in a list (origins).
+            let wanted = base.tagName, got = given.tagName
+            guard got == wanted || got == .int && (wanted == .float || wanted == .str && !inList) else {
+                throw mismatch(given, base, at: path)
+            }
+            return given
         }
-        throw fail(key, "a list of strings", value)
     }
 
-    mutating func section(_ key: String) throws(RelayAppError) -> KeyReader? {
-        guard let value = value(key) else { return nil }
-        guard let mapping = value as? [String: Any] else { throw fail(key, "a mapping of keys", value) }
-        return KeyReader(source: source, prefix: name(key), values: mapping)
+    /// A mapping's pairs with `<<: *anchor` merge keys applied as Yams.load applied them: merged
+    /// pairs first, so the mapping's own keys (and, of several merged, the first) win; last wins.
+    private static func pairs(of mapping: Node.Mapping) -> [(key: Node, value: Node)] {
+        var merged: [(key: Node, value: Node)] = []
+        var own: [(key: Node, value: Node)] = []
+        for pair in mapping {
+            guard pair.key.tagName == .merge else { own.append(pair); continue }
+            switch pair.value {
+            case .mapping(let base): merged += pairs(of: base)
+            case .sequence(let bases): for case .mapping(let base) in bases.reversed() { merged += pairs(of: base) }
+            default: break
+            }
+        }
+        return merged + own
     }
 
-    func finish() throws(RelayAppError) {
-        let unknown = Set(values.keys).subtracting(used).sorted()
-        if let first = unknown.first {
-            throw RelayAppError(.configuration, "\(source): unknown key \(name(first))")
+    func refusal(_ error: DecodingError, in merged: Node) -> RelayAppError {
+        let path: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        @unknown default: return refusal("\(error)", at: nil)
+        }
+        guard let given = Self.node(at: path, in: merged), let base = Self.node(at: path, in: defaults) else {
+            return refusal("\(Self.dotted(path)) cannot be read: \(error)", at: nil)
+        }
+        return mismatch(given, base, at: path)
+    }
+
+    private func mismatch(_ given: Node, _ base: Node, at path: [any CodingKey]) -> RelayAppError {
+        let name = path.isEmpty ? "the top level" : Self.dotted(path)
+        return refusal("\(name) must be \(Self.expectation(base)) (got \(Self.shown(given)))", at: given)
+    }
+
+    private func unknown(_ key: String, at path: [any CodingKey], node: Node) -> RelayAppError {
+        let prefix = path.map(\.stringValue)
+        let paths = Self.keyPaths(of: defaults)
+        let siblings = paths.filter { $0.keys.dropLast() == prefix[...] }.compactMap(\.keys.last)
+        // The key in the wrong place (`port` at the top level, `tls` outside `http`), else a near one.
+        var suggestions = paths.filter { $0.keys.last?.lowercased() == key.lowercased() }.map(\.name)
+        if suggestions.isEmpty, let near = Self.nearest(key, among: siblings) {
+            suggestions = [(prefix + [near]).joined(separator: ".")]
+        }
+        var message = "unknown key \((prefix + [key]).joined(separator: "."))"
+        if let last = suggestions.popLast() {
+            message += " (did you mean \(suggestions.isEmpty ? last : suggestions.joined(separator: ", ") + " or " + last)?)"
+        }
+        return refusal(message, at: node)
+    }
+
+    private func refusal(_ message: String, at node: Node?) -> RelayAppError {
+        RelayAppError(.configuration, "\(source)\(node?.mark.map { ":\($0.line)" } ?? ""): \(message)")
+    }
+
+    static func keyPaths(of node: Node, under prefix: [String] = []) -> [KeyPath] {
+        guard case .mapping(let mapping) = node else { return [] }
+        return mapping.flatMap { key, value -> [KeyPath] in
+            let keys = prefix + [key.string ?? ""]
+            if case .mapping = value { return [KeyPath(keys: keys, isSection: true)] + keyPaths(of: value, under: keys) }
+            return [KeyPath(keys: keys, isSection: false)]
         }
     }
+
+    /// The node at a decoding path; in a list of the defaults, its first item stands for any.
+    private static func node(at path: [any CodingKey], in root: Node) -> Node? {
+        var node = root
+        for key in path {
+            if let index = key.intValue {
+                guard let list = node.sequence, let item = list.indices.contains(index) ? list[index] : list.first else { return nil }
+                node = item
+            } else {
+                guard let value = node.mapping?[key.stringValue] else { return nil }
+                node = value
+            }
+        }
+        return node
+    }
+
+    private static func dotted(_ path: [any CodingKey]) -> String {
+        path.enumerated().map { offset, key in
+            key.intValue.map { "[\($0)]" } ?? (offset == 0 ? "" : ".") + key.stringValue
+        }.joined()
+    }
+
+    /// What a default's kind takes, in words.
+    private static func expectation(_ node: Node, plural: Bool = false) -> String {
+        switch node {
+        case .mapping: return plural ? "mappings of keys" : "a mapping of keys"
+        case .sequence(let list): return "a list" + (list.first.map { " of " + expectation($0, plural: true) } ?? "")
+        case .scalar, .alias:
+            switch node.tagName {
+            case .int: return plural ? "whole numbers" : "a whole number"
+            case .float: return plural ? "numbers" : "a number"
+            case .bool: return plural ? "true or false values" : "true or false"
+            default: return plural ? "strings" : "a string"
+            }
+        }
+    }
+
+    /// A value as the file wrote it, in flow style, cut short if long.
+    private static func shown(_ node: Node) -> String {
+        let text: String
+        switch node {
+        case .scalar(let scalar): text = scalar.style == .singleQuoted || scalar.style == .doubleQuoted ? "\"\(scalar.string)\"" : scalar.string
+        case .sequence(let list): text = "[" + list.map(shown).joined(separator: ", ") + "]"
+        case .mapping(let mapping): text = "{" + mapping.map { shown($0.key) + ": " + shown($0.value) }.joined(separator: ", ") + "}"
+        case .alias: text = "*"
+        }
+        return text.count > 60 ? String(text.prefix(57)) + "..." : text
+    }
+
+    /// The known key nearest to a mistyped one, if near enough to be what was meant.
+    private static func nearest(_ key: String, among known: [String]) -> String? {
+        let scored = known.map { (name: $0, distance: distance(key.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.distance < $1.distance }), best.distance <= max(1, key.count / 3) else { return nil }
+        return best.name
+    }
+
+    /// Edit distance counting an adjacent transposition as one edit (optimal string alignment).
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var d = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : j == 0 ? i : 0 } }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
+    }
+}
+
+private extension Node {
+    /// The resolved tag (`Tag.name` itself is internal to Yams).
+    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
 }

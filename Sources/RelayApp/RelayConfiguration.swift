@@ -4,8 +4,10 @@ import RelayAPI
 
 /// Everything FieldRelay can be told, mirrored key for key by `configs/fieldrelay.yml` (which
 /// documents each key with its default). Every key is optional; unknown keys are refused by name,
-/// so a typo cannot silently fall back to a default.
-public struct RelayConfiguration: Sendable, Equatable {
+/// so a typo cannot silently fall back to a default. The stored properties are the keys and their
+/// initial values the defaults: the synthesized `Codable` conformance is the only list of keys the
+/// loader has (`RelayConfiguration+Loading.swift`), so a property added here is a key at once.
+public struct RelayConfiguration: Sendable, Equatable, Codable {
     /// Where the database and anything else persisted lives.
     public var dataDirectory: String = "./data"
     public var log = Log()
@@ -17,11 +19,11 @@ public struct RelayConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    public struct Log: Sendable, Equatable {
+    public struct Log: Sendable, Equatable, Codable {
         public var level: String = "info"
     }
 
-    public struct SRT: Sendable, Equatable {
+    public struct SRT: Sendable, Equatable, Codable {
         public var host: String = "0.0.0.0"
         public var port: Int = 9000
         public var latencyMs: Int = 1000
@@ -37,7 +39,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var publicHost: String = ""
     }
 
-    public struct HTTP: Sendable, Equatable {
+    public struct HTTP: Sendable, Equatable, Codable {
         public var host: String = "0.0.0.0"
         public var port: Int = 8080
         public var corsAllowedOrigins: [String] = ["*"]
@@ -57,7 +59,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var tls = TLS()
     }
 
-    public struct TLS: Sendable, Equatable {
+    public struct TLS: Sendable, Equatable, Codable {
         /// PEM certificate chain; with `keyFile`, HTTPS with HTTP/2 is served on `port`.
         public var certificateFile: String = ""
         public var keyFile: String = ""
@@ -65,7 +67,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var enabled: Bool { !certificateFile.isEmpty && !keyFile.isEmpty }
     }
 
-    public struct HLS: Sendable, Equatable {
+    public struct HLS: Sendable, Equatable, Codable {
         public var segmentTargetSeconds: Double = 2
         public var windowSegments: Int = 6
         public var retainedSegments: Int = 4
@@ -75,7 +77,7 @@ public struct RelayConfiguration: Sendable, Equatable {
     }
 
     /// How freed memory goes back to the system (glibc's allocator; see `ProcessHeap`).
-    public struct Memory: Sendable, Equatable {
+    public struct Memory: Sendable, Equatable, Codable {
         /// Seconds between returns of freed heap pages to the system (malloc_trim); 0: never.
         public var trimIntervalSeconds: Double = 30
         /// Blocks of at least this many KiB get pages of their own (mmap), given back when freed;
@@ -83,7 +85,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         public var mapBlocksFromKiB: Int = 128
     }
 
-    public struct Paths: Sendable, Equatable {
+    public struct Paths: Sendable, Equatable, Codable {
         public var takeoverAfterMs: Int = 1000
         public var stallTimeoutSeconds: Double = 5
         public var reconnectGraceSeconds: Double = 30
