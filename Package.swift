@@ -48,9 +48,14 @@ let package = Package(
             "PathRules",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Key material derived, not stored: viewer tokens, SRT read keys, organisation token secrets and hashes.
+        .target(name: "AccessKeys", dependencies: [
+            "JointReporting",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Joint reporting's storage beside the registry's: the record, its key and checkpoint, org tokens.
         .target(name: "ReportingStore", dependencies: [
-            "JointReporting",
+            "JointReporting", "AccessKeys",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -60,12 +65,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore",
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +80,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "SRTTransport",
+            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -93,7 +98,7 @@ let package = Package(
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
         .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
         .testTarget(name: "RelayAPITests", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore",
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Yams here only lets the tests walk the reference file's keys.
@@ -101,9 +106,9 @@ let package = Package(
         // GRDB here only lets the tests inspect and lock the database file directly.
         .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
-        .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", "AccessKeys", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "SRTTransport", "PathRules",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "PathRules",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

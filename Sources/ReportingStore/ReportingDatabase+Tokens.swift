@@ -1,4 +1,4 @@
-import Crypto
+import AccessKeys
 import Foundation
 import GRDB
 import JointReporting
@@ -7,16 +7,12 @@ extension ReportingDatabase {
     /// Organisation tokens start with this, so a log line or a support request shows at a glance
     /// what kind of secret it is (and viewer tokens, `frv1.`, cannot be mistaken for one).
     public static let organisationTokenPrefix = "fro_"
-    static let organisationTokenAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     /// Issues a new token for `organisation` (whose existence the caller has checked against the
     /// registry). Only its SHA-256 is stored.
     public func issueToken(organisation: String, at now: Date = Date()) async throws -> IssuedOrganisationToken {
         guard !isReadOnly else { throw ReportingStoreError(.readOnly, "the reporting database was opened read-only") }
-        var generator = SystemRandomNumberGenerator()
-        // 40 characters of a 62-symbol alphabet: about 238 bits.
-        let secret = (0..<40).map { _ in Self.organisationTokenAlphabet.randomElement(using: &generator) ?? UInt8(ascii: "A") }
-        let token = Self.organisationTokenPrefix + String(decoding: secret, as: UTF8.self)
+        let token = OrganisationTokenSecret.generate(prefix: Self.organisationTokenPrefix)
         var record = OrganisationTokenRecord(
             id: nil, organisationId: organisation, tokenHash: Self.hash(token: token),
             hint: String(token.prefix(Self.organisationTokenPrefix.count + 4)),
@@ -93,8 +89,8 @@ extension ReportingDatabase {
         }
     }
 
-    /// Lowercase hex SHA-256 of the token's UTF-8 bytes.
+    /// Lowercase hex SHA-256 of the token's UTF-8 bytes (`OrganisationTokenSecret`).
     static func hash(token: String) -> String {
-        Data(SHA256.hash(data: Array(token.utf8))).hexString
+        OrganisationTokenSecret.hash(token: token)
     }
 }

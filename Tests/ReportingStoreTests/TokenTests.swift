@@ -1,3 +1,4 @@
+import AccessKeys
 import Foundation
 import GRDB
 import JointReporting
@@ -52,5 +53,15 @@ struct TokenTests {
         #expect(ViewerTokenSigner(auditKey: Data(repeating: 8, count: 32)).check(token, now: now) == .invalid)
         #expect(signer.check("frv1.admin", now: now) == .invalid)
         #expect(signer.check("", now: now) == .invalid)
+    }
+
+    @Test("organisation token secrets: the prefix and 40 characters of [A-Za-z0-9]; the stored hash is the SHA-256 in lowercase hex, as before the move")
+    func tokenSecret() {
+        let token = OrganisationTokenSecret.generate(prefix: "fro_")
+        #expect(token.hasPrefix("fro_") && token.count == 44)
+        #expect(token.dropFirst(4).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        #expect(OrganisationTokenSecret.generate(prefix: "fro_") != token)
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        #expect(OrganisationTokenSecret.hash(token: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
