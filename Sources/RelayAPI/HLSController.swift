@@ -22,7 +22,7 @@ struct HLSController: Sendable {
     let access: MediaAccess
     let defaultLowLatency: Bool
     let held: HeldRequests
-    let cache = MediaBufferCache()
+    let cache: MediaBufferCache
 
     func addRoutes(to router: Router<RelayRequestContext>) {
         router.get("/hls/**") { request, context in

@@ -12,7 +12,7 @@ import Synchronization
 /// harness (scripts/faults/flap.sh) saw the gateway's RSS stay 250 MB up after every path had
 /// been forgotten. An expired entry that is asked for again is rebuilt from its packager, if the
 /// packager still has it.
-final class MediaBufferCache: Sendable {
+public final class MediaBufferCache: Sendable {
     private struct Entry {
         var buffer: ByteBuffer
         var added: ContinuousClock.Instant
@@ -28,21 +28,11 @@ final class MediaBufferCache: Sendable {
     let maximumBytes: Int
     let maximumAge: Duration
 
-    /// - Parameter sweepEvery: how often expired entries are dropped when no request comes (nil:
-    ///   only on insertion and `evictExpired(now:)`, for tests).
-    init(maximumBytes: Int = 256 * 1024 * 1024, maximumAge: Duration = .seconds(60), sweepEvery: Duration? = .seconds(10)) {
+    /// Expired entries are also dropped on every insertion; `evictExpired(now:)` drops them when no
+    /// request comes (the application runs it periodically as a service of its ServiceGroup).
+    public init(maximumBytes: Int = 256 * 1024 * 1024, maximumAge: Duration = .seconds(60)) {
         self.maximumBytes = maximumBytes
         self.maximumAge = maximumAge
-        if let sweepEvery {
-            // Holds the cache weakly: the sweeper ends once its cache is gone.
-            Task { [weak self] in
-                while true {
-                    do { try await Task.sleep(for: sweepEvery) } catch { return }
-                    guard let self else { return }
-                    self.evictExpired(now: .now)
-                }
-            }
-        }
     }
 
     /// The cached buffer for `key`, or the one `make` builds (then kept, oldest evicted first).
@@ -64,7 +54,7 @@ final class MediaBufferCache: Sendable {
     }
 
     /// Drops the entries older than `maximumAge`.
-    func evictExpired(now: ContinuousClock.Instant) {
+    public func evictExpired(now: ContinuousClock.Instant) {
         state.withLock { Self.evict(&$0, olderThan: now - maximumAge) }
     }
 

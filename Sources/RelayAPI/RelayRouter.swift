@@ -21,10 +21,14 @@ public enum RelayRouter {
         public var maxHeldRequests: Int
         /// Where the edge's refusals are counted (the same counters the connection guard uses).
         public var edgeCounters: HTTPEdgeCounters
+        /// Served segments, parts and init sections as ready buffers; the application sweeps it.
+        public var mediaCache: MediaBufferCache
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(10),
                     publicHost: String = "", srtPort: Int = 9000, defaultLowLatency: Bool = true,
-                    maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters()) {
+                    maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters(),
+                    mediaCache: MediaBufferCache = MediaBufferCache()) {
+            self.mediaCache = mediaCache
             self.defaultLowLatency = defaultLowLatency
             self.maxHeldRequests = maxHeldRequests
             self.edgeCounters = edgeCounters
@@ -49,7 +53,8 @@ public enum RelayRouter {
         router.add(middleware: AuthenticationMiddleware(reporting: reporting))
         HLSController(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                       access: MediaAccess(context: reporting), defaultLowLatency: configuration.defaultLowLatency,
-                      held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters))
+                      held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters),
+                      cache: configuration.mediaCache)
             .addRoutes(to: router)
         if let registry { RegistryController(registry: registry, reporting: reporting, configuration: configuration).addRoutes(to: router) }
         ReportingController(context: reporting).addRoutes(to: router)

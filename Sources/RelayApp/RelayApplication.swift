@@ -193,6 +193,7 @@ extension RelayApplication {
 
         let edge = HTTPEdge(limits: configuration.http.edgeLimits)
         let heapTrims = HeapTrimCounters()
+        let mediaCache = MediaBufferCache()
         let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters,
                                    heapTrims: heapTrims)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
@@ -201,7 +202,7 @@ extension RelayApplication {
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
             publicHost: configuration.srt.publicHost, srtPort: srt.boundPort ?? configuration.srt.port,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
-            maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters)) {
+            maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters, mediaCache: mediaCache)) {
             metrics.families()
         }
         let httpPortBox = PortBox()
@@ -222,7 +223,10 @@ extension RelayApplication {
         }
         services += [
             SRTIngestService(server: srt),
-            HousekeepingService(paths: paths, interval: .milliseconds(250)),
+            // The paths' timers: stall detection, the end of the reconnect grace window, forgetting old paths.
+            PeriodicService(interval: .milliseconds(250)) { paths.tick() },
+            // Expired media buffers go even when no request comes (every insertion also evicts).
+            PeriodicService(interval: .seconds(10)) { mediaCache.evictExpired(now: .now) },
             StatusService(paths: paths, registry: registry, connections: connections, logger: registryLogger),
             reporting.service,
             http,

@@ -16,13 +16,13 @@ struct SRTIngestService: Service {
     }
 }
 
-/// The paths' timers: stall detection, the end of the reconnect grace window, forgetting old paths.
-struct HousekeepingService: Service {
-    let paths: PathManager
+/// Some work every `interval`, inside the ServiceGroup (so it starts and stops with the rest).
+struct PeriodicService: Service {
     let interval: Duration
+    let body: @Sendable () -> Void
 
     func run() async throws {
-        await runEvery(interval) { paths.tick() }
+        await runEvery(interval, body)
     }
 }
 

@@ -7,7 +7,7 @@ struct MediaBufferCacheTests {
     /// cached (up to 256 MB) after every path had ended and been forgotten.
     @Test("an entry older than the maximum age is dropped, and rebuilt if asked for again")
     func expiresByAge() {
-        let cache = MediaBufferCache(maximumBytes: 1 << 20, maximumAge: .seconds(60), sweepEvery: nil)
+        let cache = MediaBufferCache(maximumBytes: 1 << 20, maximumAge: .seconds(60))
         let start = ContinuousClock.now
         var made = 0
         let make: () -> [UInt8]? = { made += 1; return [UInt8](repeating: 7, count: 1000) }
@@ -29,7 +29,7 @@ struct MediaBufferCacheTests {
 
     @Test("an insertion drops what has expired and still honours the size bound")
     func insertionEvicts() {
-        let cache = MediaBufferCache(maximumBytes: 2500, maximumAge: .seconds(60), sweepEvery: nil)
+        let cache = MediaBufferCache(maximumBytes: 2500, maximumAge: .seconds(60))
         let start = ContinuousClock.now
         let kilobyte: () -> [UInt8]? = { [UInt8](repeating: 1, count: 1000) }
         _ = cache.buffer(for: "a", now: start, make: kilobyte)
