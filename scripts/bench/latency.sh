@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --delivery) delivery="$2"; shift 2 ;;
     --interval) interval="$2"; shift 2 ;;
     --hold) hold="$2"; shift 2 ;;
-    --smoke) smoke=1; streams=1; duration=9; kbps=1000; size=640x360; gop=1; clip_seconds=6; hold=200; shift ;;
+    --smoke) smoke=1; streams=1; duration=14; kbps=1000; size=640x360; gop=1; clip_seconds=16; hold=200; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
 done
