@@ -34,18 +34,20 @@ public final class ClassicHLSPackager: OnDemandPackager {
         var hasSegments: Bool
         var startable: Bool
         var ended: Bool
+        var publisherPresent: Bool
 
         func reached(_ target: WaitTarget) -> Bool {
             switch target {
             case .firstSegment: return hasSegments || ended
-            case .startable: return startable || ended
+            case .startable: return startable || ended || (hasSegments && !publisherPresent)
             }
         }
     }
 
     private func progress(_ state: State) -> Progress {
         Progress(hasSegments: !state.window.segments.isEmpty,
-                 startable: state.window.canStartThreeTargetsBack(listed: configuration.windowSegments), ended: state.ended)
+                 startable: state.window.canStartThreeTargetsBack(listed: configuration.windowSegments), ended: state.ended,
+                 publisherPresent: state.publisherPresent)
     }
 
     struct State {
@@ -62,6 +64,9 @@ public final class ClassicHLSPackager: OnDemandPackager {
         }
         var unitsWaitingForKeyframe = 0
         var muxErrors = 0
+        /// Whether media may still come: a playlist held for three target durations is not held
+        /// for a camera that has left.
+        var publisherPresent = true
         /// The playlist as last made; dropped whenever the window or the end changes.
         var cachedPlaylist: Playlist?
     }
@@ -108,13 +113,17 @@ public final class ClassicHLSPackager: OnDemandPackager {
                 state.hasVideo = tracks.contains { $0.codec.isVideo }
                 state.primaryTrack = tracks.first { $0.codec.isVideo }?.index ?? tracks.first { $0.codec == .aac }?.index
                 state.pendingDiscontinuity = state.pendingDiscontinuity || discontinuity
+                state.publisherPresent = true
                 state.ended = false
                 return finished
             case .accessUnit(let unit):
                 return add(unit, to: &state)
             case .publisherLeft:
                 // The next publisher's tracks event brings the discontinuity.
-                return finishCurrent(&state)
+                _ = finishCurrent(&state)
+                state.publisherPresent = false
+                return true  // a first playlist held for more media is answered now
+
             case .ended:
                 let finished = finishCurrent(&state)
                 state.ended = true

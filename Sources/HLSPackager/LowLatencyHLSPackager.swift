@@ -132,9 +132,9 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
             case .accessUnit(let unit):
                 return add(unit, to: &state)
             case .publisherLeft:
-                let finished = finishSegment(&state, flushOpen: true)
+                _ = finishSegment(&state, flushOpen: true)
                 state.muxer = nil
-                return finished
+                return true  // a first playlist held for more media is answered now
             case .ended:
                 _ = finishSegment(&state, flushOpen: true)
                 state.muxer = nil
@@ -385,7 +385,8 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
             ended = state.ended
             lastComplete = state.window.segments.last?.sequence
             current = state.current.map { ($0.sequence, $0.parts.count) }
-            startable = state.window.canStartThreeTargetsBack(listed: listed)
+            // No more media is coming for now (the camera left): nothing to hold a playlist for.
+            startable = state.window.canStartThreeTargetsBack(listed: listed) || (state.muxer == nil && lastComplete != nil)
         }
 
         func reached(_ target: WaitTarget) -> Bool {

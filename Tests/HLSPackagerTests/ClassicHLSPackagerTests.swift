@@ -208,6 +208,21 @@ struct ClassicHLSPackagerTests {
         #expect(packager.playlist()?.startable == true)
     }
 
+    @Test("a first playlist held for three target durations is answered as soon as the camera leaves")
+    func startableWaitEndsWhenThePublisherLeaves() async throws {
+        let (paths, name) = try setUp(target: 1, window: 6)
+        let session = try paths.attachPublisher(name, identity: identity())
+        session.publish(tracks: [SyntheticStream.video])
+        var stream = SyntheticStream()
+        stream.feed(session, seconds: 1.04, gop: 1, audio: false)   // one segment
+        let packager = try packager(paths, name)
+        async let held = packager.waitForStartablePlaylist(timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(50))
+        session.end()
+        #expect(await held, "answered when the camera left (a timeout answers false)")
+        #expect(packager.playlist()?.startable == false)
+    }
+
     @Test("a waiter with nothing to wait for times out false")
     func waitingTimesOut() async throws {
         let (paths, name) = try setUp(target: 1)

@@ -69,8 +69,9 @@ def log(message):
 
 # --- the gateway process -----------------------------------------------------------------------
 
-def http_get(url, timeout=10.0):
-    """(status, body); status 0 for a connection failure."""
+def http_get(url, timeout=15.0):
+    """(status, body); status 0 for a connection failure. The timeout is longer than the gateway's
+    http.firstSegmentWaitSeconds (10 s), for which a stream's first playlist may be held."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as reply:
             return reply.status, reply.read()
