@@ -110,9 +110,14 @@ let package = Package(
         .testTarget(name: "SRTTransportTests", dependencies: ["SRTTransport"]),
         .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes", "TestSupport"]),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
-        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: [
+            "HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "RelayAPITests", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Yams here only lets the tests walk the reference file's keys.
