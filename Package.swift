@@ -121,7 +121,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Yams here only lets the tests walk the reference file's keys.
-        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp", .product(name: "Yams", package: "Yams")]),
+        // TestSupport: the metrics exposition test runs a real gateway (ffmpeg as the camera).
+        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // GRDB here only lets the tests inspect and lock the database file directly.
         .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
