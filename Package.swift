@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System-library shims. Only SRTTransport imports CSRT and only MediaRemux imports CFFmpeg.
@@ -26,8 +28,14 @@ let package = Package(
         .target(name: "MediaTypes"),
         // The one rule for path and identifier syntax and for jurisdiction (pure, no dependencies).
         .target(name: "PathRules"),
+        // The one way a metric is declared: a swift-metrics object with its HELP text, made by the
+        // backend the application passes in (swift-metrics' API only; Prometheus is RelayAPI's).
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         .target(name: "SRTTransport", dependencies: [
-            "CSRT",
+            "CSRT", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MediaRemux", dependencies: [
@@ -61,16 +69,22 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HLSPackager", dependencies: [
-            "MediaRemux", "StreamHub", "MediaTypes",
+            "MediaRemux", "StreamHub", "MediaTypes", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
+            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            // /metrics: the registry the metrics are made in, rendered (PrometheusBackend).
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,13 +110,19 @@ let package = Package(
         .testTarget(name: "SRTTransportTests", dependencies: ["SRTTransport"]),
         .testTarget(name: "MediaRemuxTests", dependencies: ["MediaRemux", "MediaTypes", "TestSupport"]),
         .testTarget(name: "StreamHubTests", dependencies: ["StreamHub", "MediaTypes"]),
-        .testTarget(name: "HLSPackagerTests", dependencies: ["HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport"]),
+        .testTarget(name: "HLSPackagerTests", dependencies: [
+            "HLSPackager", "StreamHub", "MediaTypes", "MediaRemux", "TestSupport", "Telemetry",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "RelayAPITests", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys",
+            "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Yams here only lets the tests walk the reference file's keys.
-        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp", .product(name: "Yams", package: "Yams")]),
+        // TestSupport: the metrics exposition test runs a real gateway (ffmpeg as the camera).
+        .testTarget(name: "RelayAppTests", dependencies: ["RelayApp", "TestSupport", .product(name: "Yams", package: "Yams")]),
         // GRDB here only lets the tests inspect and lock the database file directly.
         .testTarget(name: "RoomRegistryTests", dependencies: ["RoomRegistry", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),

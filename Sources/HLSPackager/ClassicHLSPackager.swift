@@ -188,7 +188,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
     /// Counted here and in /metrics (`fieldrelay_hls_mux_errors_total` counts both packagers).
     private func countMuxError(_ state: inout State) {
         state.muxErrors += 1
-        metrics.muxErrors.add(1, ordering: .relaxed)
+        metrics.muxErrors.increment()
     }
 
     /// Closes the segment being written. `endPTS` is where the next segment starts, when known.

@@ -1,5 +1,6 @@
 import Logging
 import StreamHub
+import Telemetry
 
 /// Makes a path's packagers when a client first asks for them (backfilled from the path's recent
 /// media) and lets them go when nobody has asked for a while, so unwatched rooms cost no packaging.
@@ -7,10 +8,12 @@ public final class HLSPackagers: Sendable {
     public let classic: HLSConfiguration
     public let lowLatency: LowLatencyConfiguration
     public let idleTimeout: Duration
-    public let metrics = HLSMetrics()
+    public let metrics: HLSMetrics
     private let logger: Logger
 
-    public init(classic: HLSConfiguration, lowLatency: LowLatencyConfiguration, idleTimeout: Duration, logger: Logger) {
+    public init(classic: HLSConfiguration, lowLatency: LowLatencyConfiguration, idleTimeout: Duration, logger: Logger,
+                metrics: MetricsRegistry = MetricsRegistry()) {
+        self.metrics = HLSMetrics(metrics: metrics)
         self.classic = classic
         self.lowLatency = lowLatency
         self.idleTimeout = idleTimeout
@@ -19,7 +22,6 @@ public final class HLSPackagers: Sendable {
 
     public func classic(for path: LivePath) -> ClassicHLSPackager {
         let packager = path.reader(of: ClassicHLSPackager.self) {
-            metrics.packagersStarted.add(1, ordering: .relaxed)
             return ClassicHLSPackager(path: path, configuration: classic, metrics: metrics, idleTimeout: idleTimeout, logger: logger)
         }
         packager.touch()
@@ -28,7 +30,6 @@ public final class HLSPackagers: Sendable {
 
     public func lowLatency(for path: LivePath) -> LowLatencyHLSPackager {
         let packager = path.reader(of: LowLatencyHLSPackager.self) {
-            metrics.packagersStarted.add(1, ordering: .relaxed)
             return LowLatencyHLSPackager(path: path, configuration: lowLatency, metrics: metrics, idleTimeout: idleTimeout, logger: logger)
         }
         packager.touch()

@@ -170,7 +170,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         do {
             try muxer.write(unit)
         } catch {
-            metrics.muxErrors.add(1, ordering: .relaxed)
+            metrics.muxErrors.increment()
             logger.warning("access unit not muxed (fMP4)", metadata: ["error": "\(error)"])
             return changed
         }
@@ -218,7 +218,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         do {
             data = try muxer.flushFragment()
         } catch {
-            metrics.muxErrors.add(1, ordering: .relaxed)
+            metrics.muxErrors.increment()
             logger.error("part lost: fragment flush failed", metadata: ["error": "\(error)"])
             return false
         }
@@ -227,8 +227,8 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
                                   independent: open.independent ?? false, data: data, frames: open.frames))
         state.current = current
         state.cachedPlaylist = nil
-        metrics.parts.add(1, ordering: .relaxed)
-        metrics.partLatency.observe(Double(MonotonicClock.now() &- open.lastArrival) / 1e9)
+        metrics.parts.increment()
+        metrics.partLatency.record(Double(MonotonicClock.now() &- open.lastArrival) / 1e9)
         if mayEndSegment, state.window.endsAtPartBoundary(current.ticks, partTicks: state.partTarget ?? open.duration) {
             // No keyframe within the target: end the segment on this part boundary (RFC 8216
             // 4.3.3.1); the next part is not INDEPENDENT, and players join at one that is.

@@ -116,7 +116,7 @@ struct SegmentWindow<Segment: WindowedSegment> {
         if let target = targetDuration {
             if rounded > target {
                 oversized += 1
-                metrics.oversizedSegments.add(1, ordering: .relaxed)
+                metrics.oversizedSegments.increment()
                 withinTarget = false
             }
         } else {
@@ -124,7 +124,7 @@ struct SegmentWindow<Segment: WindowedSegment> {
             targetDuration = min(maximumTarget, max(configured, rounded))
             if rounded > maximumTarget {
                 oversized += 1
-                metrics.oversizedSegments.add(1, ordering: .relaxed)
+                metrics.oversizedSegments.increment()
                 withinTarget = false
             }
         }
@@ -132,7 +132,7 @@ struct SegmentWindow<Segment: WindowedSegment> {
         segments.append(segment)
         bitrate.add(newestOf: segments, targetDuration: targetDuration ?? maximumTarget)
         produced += 1
-        metrics.segments.add(1, ordering: .relaxed)
+        metrics.segments.increment()
         // Segments leaving the playlist take their discontinuities into the sequence number.
         if segments.count > listed, segments[segments.count - listed - 1].discontinuity {
             counters.withLock { $0.discontinuitySequence += 1 }

@@ -123,7 +123,7 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             return
         case (_, .head(let head)):
             if let declared = head.headerFields[.contentLength].flatMap({ Int($0) }), declared > limits.maxBodyBytes {
-                counters.bodyTooLarge.add(1, ordering: .relaxed)
+                counters.bodyTooLarge.increment()
                 refuse(context, status: .contentTooLarge)
                 return
             }
@@ -134,7 +134,7 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             guard total <= limits.maxBodyBytes else {
                 // A streamed (chunked) body past the limit: the route may already be answering, so
                 // no second response is written; the connection is cut.
-                counters.bodyTooLarge.add(1, ordering: .relaxed)
+                counters.bodyTooLarge.increment()
                 inbound = .refused
                 context.close(promise: nil)
                 return
@@ -164,11 +164,11 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if parserError == .headerOverflow {
             // NIO's decoder stopped at maxHeaderBytes; Hummingbird would answer a bare 400.
-            counters.headerTooLarge.add(1, ordering: .relaxed)
+            counters.headerTooLarge.increment()
             refuse(context, status: .requestHeaderFieldsTooLarge)
             return
         }
-        counters.malformed.add(1, ordering: .relaxed)
+        counters.malformed.increment()
         context.fireErrorCaught(error)
     }
 
@@ -214,8 +214,8 @@ final class HTTPEdgeGuard: ChannelDuplexHandler, RemovableChannelHandler {
             timer = nil
             running = nil
             switch want {
-            case .body: counters.bodyTimeouts.add(1, ordering: .relaxed)
-            case .idle: counters.idleTimeouts.add(1, ordering: .relaxed)
+            case .body: counters.bodyTimeouts.increment()
+            case .idle: counters.idleTimeouts.increment()
             }
             inbound = .refused
             context.close(promise: nil)

@@ -12,7 +12,7 @@ struct HeldRequests: Sendable {
         let held = counters.heldRequests.add(1, ordering: .relaxed).newValue
         defer { counters.heldRequests.subtract(1, ordering: .relaxed) }
         guard held <= limit else {
-            counters.heldRequestsRefused.add(1, ordering: .relaxed)
+            counters.heldRequestsRefused.increment()
             throw APIError(.serviceUnavailable, "too many requests held (\(limit)); retry", headers: [.retryAfter: "1"])
         }
         return await wait()

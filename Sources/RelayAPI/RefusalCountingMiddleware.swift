@@ -9,10 +9,10 @@ struct RefusalCountingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             let response = try await next(request, context)
-            if response.status == .contentTooLarge { counters.bodyTooLarge.add(1, ordering: .relaxed) }
+            if response.status == .contentTooLarge { counters.bodyTooLarge.increment() }
             return response
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            counters.bodyTooLarge.add(1, ordering: .relaxed)
+            counters.bodyTooLarge.increment()
             throw error
         }
     }

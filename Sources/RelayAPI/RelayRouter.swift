@@ -41,9 +41,10 @@ public enum RelayRouter {
 
     /// The routes, with `reporting` deciding who the caller is (the admin, an organisation, a
     /// viewer token of either) and what it may see: one policy, passed in, for every route.
+    /// `metrics` renders /metrics (`PrometheusBackend.render`).
     public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, reporting: ReportingContext,
                              configuration: Configuration,
-                             metrics: @escaping @Sendable () -> [MetricFamily]) -> Router<RelayRequestContext> {
+                             metrics: @escaping @Sendable () -> [UInt8]) -> Router<RelayRequestContext> {
         // HEAD mirrors GET on every route (RFC 9110 9.3.2): the same status and headers, Content-Length
         // included, without the body; a blocking playlist request blocks the same way.
         let router = Router(context: RelayRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -60,8 +61,8 @@ public enum RelayRouter {
         ReportingController(context: reporting).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: MetricFamily.render(metrics()))))
+            headers[.contentType] = PrometheusBackend.contentType
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
         }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/api/v1/paths") { request, context in

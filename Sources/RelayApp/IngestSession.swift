@@ -32,7 +32,6 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
         logger[metadataKey: "conn"] = "\(connection.id)"
         self.logger = logger
         reader = TransportStreamReader(logger: logger)
-        counters.publishersConnected.add(1, ordering: .relaxed)
     }
 
     func received(_ bytes: UnsafeRawBufferPointer) {
@@ -46,24 +45,24 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
             try reader.feed(bytes, arrival: now) { event in deliver(event) }
         } catch {
             failed = true
-            counters.garbageClosed.add(1, ordering: .relaxed)
+            counters.garbageClosed.increment()
             logger.warning("closing publisher: input is not MPEG-TS", metadata: ["error": "\(error.message)", "peer": "\(connection.peer)"])
             connection.close(reason: "not MPEG-TS")
             return
         }
         if reader.staleUnitsDropped > reportedStaleUnits {
-            counters.staleUnitsDropped.add(reader.staleUnitsDropped - reportedStaleUnits, ordering: .relaxed)
+            counters.staleUnitsDropped.increment(by: reader.staleUnitsDropped - reportedStaleUnits)
             reportedStaleUnits = reader.staleUnitsDropped
         }
         if reader.timelineJumps > reportedTimelineJumps {
-            counters.timelineJumps.add(reader.timelineJumps - reportedTimelineJumps, ordering: .relaxed)
+            counters.timelineJumps.increment(by: reader.timelineJumps - reportedTimelineJumps)
             reportedTimelineJumps = reader.timelineJumps
         }
         let errors = reader.continuityErrors
         if errors > reportedContinuityErrors {
             // Counted and logged, never turned into a discontinuity: inside one connection the timeline
             // goes on, and the decoder conceals the loss.
-            counters.continuityErrors.add(errors - reportedContinuityErrors, ordering: .relaxed)
+            counters.continuityErrors.increment(by: errors - reportedContinuityErrors)
             if reportedContinuityErrors == 0 || errors / 100 > reportedContinuityErrors / 100 {
                 logger.notice("MPEG-TS continuity errors (packets lost before FieldRelay)", metadata: ["total": "\(errors)"])
             }
@@ -81,7 +80,7 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
             }
             session.publish(tracks: tracks)
         case .accessUnit(let unit):
-            counters.accessUnits.add(1, ordering: .relaxed)
+            counters.accessUnits.increment()
             session.publish(unit)
         }
     }
@@ -92,7 +91,6 @@ final class IngestSession: SRTConnectionHandler, @unchecked Sendable {
         }
         session.end()
         connections.remove(connection, for: session.pathName)
-        counters.publishersConnected.subtract(1, ordering: .relaxed)
         var metadata: Logger.Metadata = ["reason": "\(reason)", "continuityErrors": "\(reader.continuityErrors)"]
         if reader.staleUnitsDropped > 0 { metadata["staleUnitsDropped"] = "\(reader.staleUnitsDropped)" }
         if reader.timelineJumps > 0 { metadata["timelineJumps"] = "\(reader.timelineJumps)" }

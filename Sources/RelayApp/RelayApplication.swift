@@ -6,12 +6,14 @@ import HummingbirdHTTP2
 import NIOSSL
 import Logging
 import MediaRemux
+import Prometheus
 import RelayAPI
 import RoomRegistry
 import ServiceLifecycle
 import SRTTransport
 import StreamHub
 import Synchronization
+import Telemetry
 
 /// The assembled gateway: what `fieldrelay serve` runs and what the tests start on loopback ports.
 public final class RelayApplication: Sendable {
@@ -80,9 +82,13 @@ public final class RelayApplication: Sendable {
 
 extension RelayApplication {
     /// Builds the whole gateway from its configuration. Binds the SRT port now, so a port in use is
-    /// an error at start, not a silent failure later.
-    public static func build(_ configuration: RelayConfiguration, logger baseLogger: Logger? = nil) async throws -> RelayApplication {
+    /// an error at start, not a silent failure later. `prometheus`: the registry every metric is
+    /// made in and /metrics renders (a new one by default: each gateway, each test, its own).
+    public static func build(_ configuration: RelayConfiguration, logger baseLogger: Logger? = nil,
+                             prometheus: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> RelayApplication {
         try configuration.validate()
+        let metricsBackend = PrometheusBackend(registry: prometheus)
+        let metrics = MetricsRegistry(backend: metricsBackend)
         func logger(_ label: String) -> Logger {
             var logger = baseLogger ?? Logger(label: "fieldrelay.\(label)")
             if baseLogger != nil { logger[metadataKey: "module"] = "\(label)" }
@@ -142,13 +148,14 @@ extension RelayApplication {
         pathConfiguration.backfill = .milliseconds(Int64(configuration.paths.backfillSeconds * 1000))
         // Packagers are made on demand by HLS delivery, not with the path.
         let paths = PathManager(configuration: pathConfiguration, logger: logger("hub")) { _ in [] }
+        PathGauges.declare(paths: paths, in: metrics)
         let packagers = HLSPackagers(
             classic: hlsConfiguration,
             lowLatency: LowLatencyConfiguration(segmentTargetSeconds: configuration.hls.segmentTargetSeconds,
                                                 partTargetSeconds: configuration.hls.partTargetSeconds),
-            idleTimeout: .milliseconds(Int64(configuration.hls.packagerIdleSeconds * 1000)), logger: logger("hls"))
+            idleTimeout: .milliseconds(Int64(configuration.hls.packagerIdleSeconds * 1000)), logger: logger("hls"), metrics: metrics)
 
-        let ingestCounters = IngestCounters()
+        let ingestCounters = IngestCounters(metrics: metrics)
         if configuration.srt.openIngest {
             appLogger.warning("open ingest is on: any lab/<name> path may publish without a key (lab use only)")
         }
@@ -180,7 +187,8 @@ extension RelayApplication {
             publisherDelivery: SRTPublisherDelivery(rawValue: configuration.srt.publisherDelivery) ?? .tsbpd,
             receiveBatchMilliseconds: configuration.srt.receiveBatchMs,
             maxPendingHandshakesPerSource: configuration.srt.maxPendingHandshakesPerSource,
-            maxPendingHandshakesPerStream: configuration.srt.maxPendingHandshakesPerStream), admission: admission, logger: logger("srt"))
+            maxPendingHandshakesPerStream: configuration.srt.maxPendingHandshakesPerStream), admission: admission, logger: logger("srt"),
+            metrics: metrics)
         // Before libsrt allocates anything: see ProcessHeap.
         if configuration.memory.mapBlocksFromKiB > 0, !ProcessHeap.mapBlocks(fromBytes: configuration.memory.mapBlocksFromKiB * 1024) {
             appLogger.warning("glibc refused memory.mapBlocksFromKiB", metadata: ["kib": "\(configuration.memory.mapBlocksFromKiB)"])
@@ -191,11 +199,9 @@ extension RelayApplication {
             throw RelayAppError(.startup, error.message)
         }
 
-        let edge = HTTPEdge(limits: configuration.http.edgeLimits)
-        let heapTrims = HeapTrimCounters()
+        let edge = HTTPEdge(limits: configuration.http.edgeLimits, counters: HTTPEdgeCounters(metrics: metrics))
+        let heapTrims = HeapTrimCounters(metrics: metrics)
         let mediaCache = MediaBufferCache()
-        let metrics = RelayMetrics(paths: paths, srt: srt, ingest: ingestCounters, hls: packagers.metrics, edge: edge.counters,
-                                   heapTrims: heapTrims)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
                                        configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
@@ -203,7 +209,7 @@ extension RelayApplication {
             publicHost: configuration.srt.publicHost, srtPort: srt.boundPort ?? configuration.srt.port,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
             maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters, mediaCache: mediaCache)) {
-            metrics.families()
+            metricsBackend.render(metrics)
         }
         let httpPortBox = PortBox()
         let httpLogger = logger("api")

@@ -43,7 +43,7 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
 
     /// Joins the path: starts from its last keyframe so the decoder can begin at once.
     func start() {
-        counters.readersConnected.add(1, ordering: .relaxed)
+        counters.readersConnected.increment()
         logger.info("SRT reader connected", metadata: ["peer": "\(connection.peer)"])
         path.addReader(self, backfill: .lastKeyframe)
     }
@@ -111,9 +111,9 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
         guard first else { return }
         pending = []
         if revoked {
-            counters.readersRevoked.add(1, ordering: .relaxed)
+            counters.readersRevoked.increment()
         } else {
-            counters.readersDropped.add(1, ordering: .relaxed)
+            counters.readersDropped.increment()
         }
         logger.notice("SRT reader dropped", metadata: ["reason": "\(reason)"])
         connection.close(reason: reason)
@@ -128,7 +128,7 @@ final class SRTReaderSession: PathReader, SRTConnectionHandler, @unchecked Senda
     func closed(_ reason: SRTCloseReason) {
         dropped.withLock { $0 = true }
         path.removeReader(self)
-        counters.readersConnected.subtract(1, ordering: .relaxed)
+        counters.readersConnected.decrement()
         logger.info("SRT reader disconnected", metadata: ["reason": "\(reason)"])
     }
 }

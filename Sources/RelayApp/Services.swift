@@ -1,4 +1,3 @@
-import Synchronization
 import Logging
 import MediaTypes
 import ServiceLifecycle
@@ -40,14 +39,6 @@ func runEvery(_ interval: Duration, _ body: @escaping @Sendable () -> Void) asyn
     }
 }
 
-/// Totals of the periodic heap trims, for /metrics.
-final class HeapTrimCounters: Sendable {
-    let trims = Atomic<Int>(0)
-    /// Resident bytes before minus after each trim, summed (0 when a trim gave nothing back).
-    let bytesReturned = Atomic<Int>(0)
-    let nanoseconds = Atomic<Int>(0)
-}
-
 /// Gives freed heap pages back to the system every `interval` (`ProcessHeap.trim`), so the memory
 /// a burst of connections or handshakes used does not stay resident after it.
 struct HeapTrimService: Service {
@@ -66,9 +57,9 @@ struct HeapTrimService: Service {
         let elapsed = Int(MonotonicClock.now() &- started)
         let after = ProcessHeap.residentBytes() ?? before
         let returned = max(0, before - after)
-        counters.trims.add(1, ordering: .relaxed)
-        counters.bytesReturned.add(returned, ordering: .relaxed)
-        counters.nanoseconds.add(elapsed, ordering: .relaxed)
+        counters.trims.increment()
+        counters.bytesReturned.increment(by: returned)
+        counters.seconds.increment(by: Double(elapsed) / 1e9)
         if returned >= 32 << 20 {
             logger.info("freed memory given back to the system", metadata: [
                 "returnedMiB": "\(returned >> 20)", "residentMiB": "\(after >> 20)", "tookMs": "\(elapsed / 1_000_000)",

@@ -163,8 +163,7 @@ final class ReceiveLoop: @unchecked Sendable {
                 srt_recvmsg2(socket, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), &control)
             }
             if received > 0 {
-                counters.bytesReceived.add(Int(received), ordering: .relaxed)
-                counters.messagesReceived.add(1, ordering: .relaxed)
+                counters.bytesReceived.increment(by: received)
                 buffer.withUnsafeBytes { raw in
                     let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<Int(received)])
                     if entry.reorderer != nil {
@@ -225,9 +224,9 @@ final class ReceiveLoop: @unchecked Sendable {
     /// Adds what the reorderer counted since last time to the server's totals.
     private func countReordering(_ entry: Entry) {
         guard let reorderer = entry.reorderer else { return }
-        counters.packetsReordered.add(reorderer.reordered - entry.counted.reordered, ordering: .relaxed)
-        counters.packetsSkipped.add(reorderer.skipped - entry.counted.skipped, ordering: .relaxed)
-        counters.packetsLate.add(reorderer.late - entry.counted.late, ordering: .relaxed)
+        counters.packetsReordered.increment(by: reorderer.reordered - entry.counted.reordered)
+        counters.packetsSkipped.increment(by: reorderer.skipped - entry.counted.skipped)
+        counters.packetsLate.increment(by: reorderer.late - entry.counted.late)
         entry.counted = (reorderer.reordered, reorderer.skipped, reorderer.late)
     }
 

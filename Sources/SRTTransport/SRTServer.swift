@@ -2,13 +2,14 @@ import CSRT
 import Foundation
 import Logging
 import Synchronization
+import Telemetry
 
 /// The one SRT listening port for every camera, room and hall. libsrt's listen callback asks the
 /// admission policy (stream id, key, capacity) before the handshake is answered; accepted sockets are
 /// spread over a few epoll receive loops, never one blocking thread per camera.
 public final class SRTServer: Sendable {
     public let configuration: SRTServerConfiguration
-    public let counters = SRTServerCounters()
+    public let counters: SRTServerCounters
     private let admission: any SRTAdmission
     private let logger: Logger
     private let state = Mutex(State())
@@ -25,12 +26,17 @@ public final class SRTServer: Sendable {
         var retainedSelf: Unmanaged<SRTServer>?
     }
 
-    public init(configuration: SRTServerConfiguration, admission: any SRTAdmission, logger: Logger) {
+    /// `metrics`: the application's registry, where the listener's counters are declared.
+    public init(configuration: SRTServerConfiguration, admission: any SRTAdmission, logger: Logger,
+                metrics: MetricsRegistry = MetricsRegistry()) {
         self.configuration = configuration
         self.admission = admission
         self.logger = logger
+        self.counters = SRTServerCounters(metrics: metrics)
         self.throttle = Mutex(HandshakeThrottle(maxPerSource: configuration.maxPendingHandshakesPerSource,
                                                 maxPerStream: configuration.maxPendingHandshakesPerStream))
+        // So fieldrelay_srt_handshakes_failed_total is current when nobody connects.
+        metrics.onScrape { [weak self] in self?.expirePendingHandshakes() }
     }
 
     /// The UDP port actually bound (useful with port 0 in tests).
@@ -148,16 +154,16 @@ public final class SRTServer: Sendable {
             let failed = throttle.expire(now: now)
             return (throttle.decide(peer: peerText, streamID: rawID), failed)
         }
-        if failed > 0 { counters.handshakesFailed.add(failed, ordering: .relaxed) }
+        if failed > 0 { counters.handshakesFailed.increment(by: failed) }
         switch pending {
         case .admit:
             break
         case .tooManyFromSource(let count):
-            counters.handshakesThrottled.add(1, ordering: .relaxed)
+            counters.handshakesThrottled.increment()
             return reject(socket, .overloaded, "\(count) handshakes from this address not completed yet (srt.maxPendingHandshakesPerSource)",
                           rawID, peerText)
         case .tooManyForStream(let count):
-            counters.handshakesThrottled.add(1, ordering: .relaxed)
+            counters.handshakesThrottled.increment()
             return reject(socket, .overloaded,
                           "\(count) handshakes from this address for this stream id not completed yet, as after wrong keys (srt.maxPendingHandshakesPerStream)",
                           rawID, peerText)
@@ -179,18 +185,19 @@ public final class SRTServer: Sendable {
                     return reject(socket, .internalError, "cannot turn off TSBPD: \(lastErrorText())", rawID, peerText)
                 }
             }
-            counters.admitted.add(1, ordering: .relaxed)
+            counters.admitted.increment()
             throttle.withLock { $0.admitted(socket: socket, peer: peerText, streamID: rawID, now: now) }
             return 0
         }
     }
 
     /// Counts the admitted handshakes whose pending lifetime passed without an accept (also done at
-    /// every handshake; /metrics calls this so the count is current when nobody connects).
-    public func expirePendingHandshakes() {
+    /// every handshake, and before every scrape of the registry so the count is current when nobody
+    /// connects).
+    func expirePendingHandshakes() {
         let now = Int64(DispatchTime.now().uptimeNanoseconds)
         let failed = throttle.withLock { $0.expire(now: now) }
-        if failed > 0 { counters.handshakesFailed.add(failed, ordering: .relaxed) }
+        if failed > 0 { counters.handshakesFailed.increment(by: failed) }
     }
 
     private func reject(_ socket: SRTSOCKET, _ code: SRTRejectCode, _ reason: String, _ streamID: String, _ peer: String) -> Int32 {
@@ -217,7 +224,7 @@ public final class SRTServer: Sendable {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { srt_accept(listener, $0, &length) }
         }
         guard socket != csrt_invalid_sock() else { return }
-        counters.accepted.add(1, ordering: .relaxed)
+        counters.accepted.increment()
         counters.active.add(1, ordering: .relaxed)
         let peer = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { Self.describe($0) }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import MediaTypes
+import MetricsTestKit
 import StreamHub
+import Telemetry
 import Testing
 @testable import HLSPackager
 
@@ -93,7 +95,8 @@ struct ClassicHLSPackagerTests {
 
     @Test("the classic muxer's refusals count in fieldrelay_hls_mux_errors_total (they went to a private figure only)")
     func classicMuxErrorsReachTheMetrics() throws {
-        let metrics = HLSMetrics()
+        let recorded = TestMetrics()
+        let metrics = HLSMetrics(metrics: MetricsRegistry(backend: RecordingBackend(metrics: recorded)))
         let hls = HLSConfiguration(segmentTargetSeconds: 1, windowSegments: 3, retainedSegments: 1)
         let paths = PathManager(configuration: PathManager.Configuration(), logger: Logger(label: "test")) { path in
             [ClassicHLSPackager(path: path, configuration: hls, metrics: metrics, logger: Logger(label: "test"))]
@@ -106,7 +109,7 @@ struct ClassicHLSPackagerTests {
         stream.feed(session, seconds: 3, gop: 1, audio: false)
         let packager = try packager(paths, name)
         #expect(packager.statistics.muxErrors > 0)
-        #expect(metrics.muxErrors.load(ordering: .relaxed) == packager.statistics.muxErrors)
+        #expect(try recorded.expectCounter("fieldrelay_hls_mux_errors_total").totalValue == Int64(packager.statistics.muxErrors))
     }
 
     @Test("the window slides, media sequence never goes back, retained segments stay fetchable")

@@ -6,7 +6,8 @@ import Testing
 struct HeldRequestsTests {
     @Test("beyond the cap a request is refused with 503 at once; below it, it waits")
     func capped() async throws {
-        let counters = HTTPEdgeCounters()
+        let metrics = MetricsFixture()
+        let counters = HTTPEdgeCounters(metrics: metrics.registry)
         let held = HeldRequests(limit: 2, counters: counters)
         let release = AsyncStream<Void>.makeStream()
         let entered = AsyncStream<Void>.makeStream()
@@ -31,7 +32,7 @@ struct HeldRequestsTests {
         await #expect(throws: APIError.self) {
             _ = try await held.hold { true }
         }
-        #expect(counters.heldRequestsRefused.load(ordering: .relaxed) == 1)
+        #expect(metrics.sample("fieldrelay_http_requests_refused_total{reason=\"held_requests\"}") == 1)
         release.continuation.yield()
         release.continuation.yield()
         release.continuation.finish()
@@ -42,12 +43,14 @@ struct HeldRequestsTests {
 
     @Test("the edge counters render as Prometheus families with their reasons")
     func families() {
-        let counters = HTTPEdgeCounters()
-        counters.headerTooLarge.add(3, ordering: .relaxed)
+        let metrics = MetricsFixture()
+        let counters = HTTPEdgeCounters(metrics: metrics.registry)
+        counters.headerTooLarge.increment(by: 3)
         counters.idleEvicted.add(2, ordering: .relaxed)
-        let text = MetricFamily.render(counters.families())
+        let text = metrics.text()
         #expect(text.contains("fieldrelay_http_requests_refused_total{reason=\"header_too_large\"} 3"))
         #expect(text.contains("fieldrelay_http_connections_closed_total{reason=\"evicted_idle\"} 2"))
         #expect(text.contains("fieldrelay_http_connections_refused_total{reason=\"limit\"} 0"))
+        #expect(text.contains("# TYPE fieldrelay_http_held_requests gauge"))
     }
 }

@@ -34,7 +34,9 @@ struct RelayRouterTests {
         let router = RelayRouter.build(paths: paths, packagers: packagers, reporting: try await TestReporting.context(adminToken: nil),
                                        configuration: .init(corsAllowedOrigins: origins, firstSegmentWait: .milliseconds(200),
                                                             defaultLowLatency: lowLatency)) {
-            [MetricFamily(name: "fieldrelay_test_total", help: "A test counter.", kind: .counter, samples: [.init(labels: [("code", "1400")], value: 3)])]
+            let metrics = MetricsFixture()
+            metrics.registry.counter("fieldrelay_test_total", help: "A test counter.", labels: [("code", "1400")]).increment(by: 3)
+            return metrics.render()
         }
         return Application(router: router)
     }

@@ -4,8 +4,8 @@
 # intake with libavcodec's parsers and the muxers behind it, the HLS request names and directives,
 # and the JSON bodies of the API.
 # Each target is built from the project's own source files (modules it needs are compiled into the
-# fuzzer as one module, their `import` lines stripped; swift-log is built from the package checkout
-# as a module of its own), run for --seconds (default 60) on its corpus in Tests/Fuzz/corpus/<target>,
+# fuzzer as one module, their `import` lines stripped; swift-log and swift-metrics' CoreMetrics are
+# built from the package checkouts as modules of their own), run for --seconds (default 60) on its corpus in Tests/Fuzz/corpus/<target>,
 # and new inputs that found coverage are kept there.
 #
 # usage: scripts/faults/fuzz.sh [--seconds N] [target ...]
@@ -57,21 +57,31 @@ strip_imports() { # name "Module1 Module2" files...
   done
 }
 
-# swift-log as a module of its own (not instrumented), from the package checkout.
-logging_flags=()
-need_logging() {
-  local src=.build/checkouts/swift-log/Sources/Logging dir="$out/swift-log"
+# A package's module as a module of its own (not instrumented), from the package checkout; sets
+# module_flags to the flags that use it.
+module_flags=()
+package_module() { # package module
+  local package="$1" module="$2"
+  local src=".build/checkouts/$package/Sources/$module" dir="$out/$package-$module"
   [ -d "$src" ] || swift package resolve >/dev/null
-  [ -d "$src" ] || { echo "no swift-log checkout in $src" >&2; exit 1; }
-  if [ ! -f "$dir/libLogging.a" ] || [ -n "$(find "$src" -name '*.swift' -newer "$dir/libLogging.a")" ]; then
-    echo "=== building swift-log for the fuzzers"
+  [ -d "$src" ] || { echo "no $package checkout in $src" >&2; exit 1; }
+  if [ ! -f "$dir/lib$module.a" ] || [ -n "$(find "$src" -name '*.swift' -newer "$dir/lib$module.a")" ]; then
+    echo "=== building $package's $module for the fuzzers"
     rm -rf "$dir"; mkdir -p "$dir"
-    (cd "$dir" && swiftc -parse-as-library -O -module-name Logging -package-name swift_log -emit-module \
-       -emit-library -static $(find "$OLDPWD/$src" -name '*.swift' | sort) -o libLogging.a 2>&1 | grep -v "warning:" || true)
-    [ -f "$dir/libLogging.a" ] || { echo "cannot build swift-log" >&2; exit 1; }
+    (cd "$dir" && swiftc -parse-as-library -O -module-name "$module" -package-name "${package//-/_}" -emit-module \
+       -emit-library -static $(find "$OLDPWD/$src" -name '*.swift' | sort) -o "lib$module.a" 2>&1 | grep -v "warning:" || true)
+    [ -f "$dir/lib$module.a" ] || { echo "cannot build $package's $module" >&2; exit 1; }
   fi
-  logging_flags=(-I "$dir" -L "$dir" -lLogging)
+  module_flags=(-I "$dir" -L "$dir" "-l$module")
 }
+
+# swift-log, for what logs.
+logging_flags=()
+need_logging() { package_module swift-log Logging; logging_flags=("${module_flags[@]}"); }
+
+# swift-metrics' CoreMetrics, for what declares metrics (through Sources/Telemetry, compiled into the fuzzer).
+metrics_flags=()
+need_metrics() { package_module swift-metrics CoreMetrics; metrics_flags=("${module_flags[@]}"); }
 
 for target in "${targets[@]}"; do
   case "$target" in
@@ -95,11 +105,12 @@ for target in "${targets[@]}"; do
       # The HLS request parsing (RelayAPI/HLSRequest.swift) and the packagers it is looked up in:
       # MediaTypes + MediaRemux + StreamHub + HLSPackager as one module, fed a clip made here.
       need_logging
-      mapfile -t sources < <(strip_imports hlsquery "MediaTypes MediaRemux PathRules StreamHub HLSPackager" \
+      need_metrics
+      mapfile -t sources < <(strip_imports hlsquery "MediaTypes MediaRemux PathRules StreamHub HLSPackager Telemetry" \
         Sources/MediaTypes/*.swift Sources/MediaRemux/*.swift Sources/PathRules/*.swift Sources/StreamHub/*.swift Sources/HLSPackager/*.swift \
-        Sources/RelayAPI/HLSRequest.swift)
+        Sources/Telemetry/*.swift Sources/RelayAPI/HLSRequest.swift)
       build hlsquery Tests/Fuzz/targets/HLSQueryFuzz.swift "${sources[@]}" -I Sources/CFFmpeg "${logging_flags[@]}" \
-        -lavformat -lavcodec -lavutil
+        "${metrics_flags[@]}" -lavformat -lavcodec -lavutil
       if [ ! -s "$out/hls-clip.ts" ]; then
         ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=128x72:rate=25 \
           -f lavfi -i sine=frequency=440:sample_rate=48000 -t 5 -c:v libx264 -preset ultrafast -g 12 -b:v 60k \
