@@ -68,7 +68,9 @@ public final class RelayApplication: Sendable {
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(4)
-        configuration.maximumCancellationDuration = .seconds(1)
+        // ServiceLifecycle ends the process with a fatal error past this: on a loaded machine a
+        // last status flush (an SQLite write) took longer than the 1 s it used to be.
+        configuration.maximumCancellationDuration = .seconds(3)
         let group = ServiceGroup(configuration: configuration)
         self.group.withLock { $0 = group }
         try await group.run()
