@@ -188,7 +188,8 @@ struct LivePathTests {
         let pipe = Pipe()
         let silent = try Subprocess("srt-live-transmit", ["-q", "file://con", "srt://127.0.0.1:\(gateway.srtPort)?streamid=lab/silent"],
                                     stdin: pipe.fileHandleForReading)
-        defer { silent.terminate() }
+        // EOF on its stdin ends it: blocked reading the pipe, it outlived SIGTERM and every test run.
+        defer { try? pipe.fileHandleForWriting.close(); silent.terminate() }
         var status = ""
         let deadline = ContinuousClock.now + .seconds(15)
         while status != "stalled" && ContinuousClock.now < deadline {
