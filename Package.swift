@@ -73,8 +73,11 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What HTTP requests name and carry, parsed without HTTP types (HLS request names and
+        // directives, JSON bodies): RelayAPI's, and the fuzzers' without Hummingbird and the rest.
+        .target(name: "RelayRequests", dependencies: ["StreamHub"]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             // /metrics: the registry the metrics are made in, rendered (PrometheusBackend).
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,6 +118,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
+        .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
         .testTarget(name: "RelayAPITests", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "Prometheus", package: "swift-prometheus"),

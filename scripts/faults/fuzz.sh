@@ -102,13 +102,13 @@ for target in "${targets[@]}"; do
       build intake Tests/Fuzz/targets/IntakeFuzz.swift "${sources[@]}" -I Sources/CFFmpeg "${logging_flags[@]}" \
         -lavformat -lavcodec -lavutil ;;
     hlsquery)
-      # The HLS request parsing (RelayAPI/HLSRequest.swift) and the packagers it is looked up in:
+      # The HLS request parsing (RelayRequests/HLSRequest.swift) and the packagers it is looked up in:
       # MediaTypes + MediaRemux + StreamHub + HLSPackager as one module, fed a clip made here.
       need_logging
       need_metrics
       mapfile -t sources < <(strip_imports hlsquery "MediaTypes MediaRemux PathRules StreamHub HLSPackager Telemetry" \
         Sources/MediaTypes/*.swift Sources/MediaRemux/*.swift Sources/PathRules/*.swift Sources/StreamHub/*.swift Sources/HLSPackager/*.swift \
-        Sources/Telemetry/*.swift Sources/RelayAPI/HLSRequest.swift)
+        Sources/Telemetry/*.swift Sources/RelayRequests/HLSRequest.swift Sources/RelayRequests/LowLatencyQuery.swift)
       build hlsquery Tests/Fuzz/targets/HLSQueryFuzz.swift "${sources[@]}" -I Sources/CFFmpeg "${logging_flags[@]}" \
         "${metrics_flags[@]}" -lavformat -lavcodec -lavutil
       if [ ! -s "$out/hls-clip.ts" ]; then
@@ -118,14 +118,14 @@ for target in "${targets[@]}"; do
       fi
       export FUZZ_HLS_CLIP="$out/hls-clip.ts" ;;
     jsonbody)
-      # RelayAPI's request body types, the JointReporting domain without what needs swift-crypto
+      # RelayRequests' body types, the JointReporting domain without what needs swift-crypto
       # (the audit chain and its verifier, the coordinator), PathRules (the device id rule).
       reporting=()
       for f in Sources/JointReporting/*.swift; do
         case "$(basename "$f")" in AuditChain.swift|AuditVerifier.swift|AuditCheckpoint.swift|AuditVerification.swift|ReportingStore.swift|InMemoryReportingStore.swift|ReportingSnapshot.swift|SessionCoordinator*.swift) ;; *) reporting+=("$f") ;; esac
       done
       mapfile -t sources < <(strip_imports jsonbody "JointReporting PathRules" "${reporting[@]}" Sources/PathRules/*.swift \
-        Sources/RelayAPI/ReportingBody.swift Sources/RelayAPI/DeviceBody.swift)
+        Sources/RelayRequests/ReportingBody.swift Sources/RelayRequests/DeviceBody.swift)
       build jsonbody Tests/Fuzz/targets/JSONBodyFuzz.swift "${sources[@]}" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac
