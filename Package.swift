@@ -6,6 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fieldrelay", targets: ["fieldrelay"]),
+        // The modules the libFuzzer targets exercise, for the fuzz package in Tests/Fuzz: a package
+        // of its own (built with the sanitizer flags, see scripts/faults/fuzz.sh), which can depend on
+        // products only. Not a promise of a stable library API.
+        .library(name: "PathRules", targets: ["PathRules"]),
+        .library(name: "MediaTypes", targets: ["MediaTypes"]),
+        .library(name: "MediaRemux", targets: ["MediaRemux"]),
+        .library(name: "SRTTransport", targets: ["SRTTransport"]),
+        .library(name: "StreamHub", targets: ["StreamHub"]),
+        .library(name: "HLSPackager", targets: ["HLSPackager"]),
+        .library(name: "JointReporting", targets: ["JointReporting"]),
+        .library(name: "RelayRequests", targets: ["RelayRequests"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
