@@ -6,6 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fieldrelay", targets: ["fieldrelay"]),
+        // The modules the libFuzzer targets exercise, for the fuzz package in Tests/Fuzz: a package
+        // of its own (built with the sanitizer flags, see scripts/faults/fuzz.sh), which can depend on
+        // products only. Not a promise of a stable library API.
+        .library(name: "PathRules", targets: ["PathRules"]),
+        .library(name: "MediaTypes", targets: ["MediaTypes"]),
+        .library(name: "MediaRemux", targets: ["MediaRemux"]),
+        .library(name: "SRTTransport", targets: ["SRTTransport"]),
+        .library(name: "StreamHub", targets: ["StreamHub"]),
+        .library(name: "HLSPackager", targets: ["HLSPackager"]),
+        .library(name: "JointReporting", targets: ["JointReporting"]),
+        .library(name: "RelayRequests", targets: ["RelayRequests"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -73,8 +84,11 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What HTTP requests name and carry, parsed without HTTP types (HLS request names and
+        // directives, JSON bodies): RelayAPI's, and the fuzzers' without Hummingbird and the rest.
+        .target(name: "RelayRequests", dependencies: ["StreamHub"]),
         .target(name: "RelayAPI", dependencies: [
-            "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             // /metrics: the registry the metrics are made in, rendered (PrometheusBackend).
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,6 +129,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
+        .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
         .testTarget(name: "RelayAPITests", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "Prometheus", package: "swift-prometheus"),

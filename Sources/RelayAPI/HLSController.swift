@@ -2,6 +2,7 @@ import Foundation
 import HLSPackager
 import HTTPTypes
 import Hummingbird
+import RelayRequests
 import StreamHub
 
 /// Serves `/hls/<kind>/<id>/<file>`:

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RelayRequests
 import RoomRegistry
 
 /// The registry's REST routes under `/api/v1`: the area tree, rooms, devices, organisations and

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import JointReporting
+import RelayRequests
 
 extension ReportingController {
     func addIncidentRoutes(to api: RouterGroup<Context>) {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JointReporting
+import RelayRequests
 
 extension ReportingController {
     func addSessionRoutes(to api: RouterGroup<Context>) {

@@ -107,7 +107,10 @@ public struct StreamID: Sendable, Equatable {
         return StreamID(resource: resource, mode: mode, user: user)
     }
 
-    static func percentDecode(_ text: String) -> String? {
+    /// Percent-decodes `text` as `parse` does before it reads a stream id; nil for a bad escape or
+    /// bytes that are not UTF-8. Public only so that the `streamid` fuzzer (Tests/Fuzz, a package of
+    /// its own) can call it directly, on inputs `parse` refuses before decoding.
+    public static func percentDecode(_ text: String) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 @testable import MediaRemux
 
-/// Inputs the `intake` fuzzer (Tests/Fuzz/targets/IntakeFuzz.swift) found failing, replayed the
+/// Inputs the `intake` fuzzer (Tests/Fuzz/Sources/intake/IntakeFuzz.swift) found failing, replayed the
 /// way it feeds them. Their files are in Tests/Fuzz/regressions/.
 @Suite("Fuzzer findings in the MPEG-TS intake and the muxers")
 struct IntakeFuzzRegressionTests {

@@ -6,10 +6,13 @@
 // input chooses. An accepted outcome must survive the JSON round trip the store gives it.
 //
 // Input: byte 0 chooses the body type, byte 1 the actor and the session's state, the rest is the body.
-// Built by scripts/faults/fuzz.sh with RelayAPI's body types, the JointReporting domain (without
-// the audit chain and the coordinator, which need swift-crypto) and PathRules (the device id rule).
+// Built by scripts/faults/fuzz.sh (Tests/Fuzz/Package.swift) against RelayRequests (the body types),
+// JointReporting and PathRules (the device id rule).
 
 import Foundation
+import JointReporting
+import PathRules
+import RelayRequests
 
 private enum Org {
     static let township = "520602001"  // the host

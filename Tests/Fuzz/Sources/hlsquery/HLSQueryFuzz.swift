@@ -9,12 +9,17 @@
 // wait.
 // An `@` in the input stands for the path's instance (which changes every run), so the corpus
 // can name real segments and parts. The clip is $FUZZ_HLS_CLIP (made by scripts/faults/fuzz.sh).
-// Built by scripts/faults/fuzz.sh with MediaTypes, MediaRemux, StreamHub, HLSPackager and
-// RelayAPI/HLSRequest.swift as one module.
+// Built by scripts/faults/fuzz.sh (Tests/Fuzz/Package.swift) against MediaTypes, MediaRemux,
+// StreamHub, HLSPackager and RelayRequests (HLSRequest, LowLatencyQuery).
 
 import Dispatch
 import Foundation
+import HLSPackager
 import Logging
+import MediaRemux
+import MediaTypes
+import RelayRequests
+import StreamHub
 import Synchronization
 
 private let quiet = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -2,9 +2,10 @@ import Foundation
 import StreamHub
 
 /// What an `/hls/<kind>/<id>/<file>` request names, parsed from the router's catch-all path
-/// components without HTTP types, so the fuzzer in Tests/Fuzz can compile it on its own.
-struct HLSRequest: Equatable {
-    enum File: Equatable {
+/// components without HTTP types. Public for RelayAPI's HLSController and for the `hlsquery` fuzzer
+/// (Tests/Fuzz, a package of its own, which reaches it without Hummingbird).
+public struct HLSRequest: Equatable, Sendable {
+    public enum File: Equatable, Sendable {
         case multivariantPlaylist       // multivariant.m3u8: names index.m3u8 with CODECS, BANDWIDTH...
         case defaultPlaylist            // index.m3u8
         case lowLatencyPlaylist         // ll.m3u8
@@ -14,16 +15,16 @@ struct HLSRequest: Equatable {
     }
 
     /// Why a request cannot be served: the controller answers 400 or 404 with the message.
-    struct Invalid: Error, Equatable {
-        enum Kind { case badRequest, notFound }
-        var kind: Kind
-        var message: String
+    public struct Invalid: Error, Equatable {
+        public enum Kind: Sendable { case badRequest, notFound }
+        public var kind: Kind
+        public var message: String
     }
 
-    var path: PathName
-    var file: File
+    public var path: PathName
+    public var file: File
 
-    init(components parts: [String]) throws(Invalid) {
+    public init(components parts: [String]) throws(Invalid) {
         guard parts.count >= 2, let file = parts.last else {
             throw Invalid(kind: .notFound, message: "expected /hls/<kind>/<id>/<file>")
         }
@@ -52,44 +53,9 @@ struct HLSRequest: Equatable {
 
     /// A playlist fetched with `?token=` passes the token on to every URI it lists: a `<video>`
     /// element cannot send an Authorization header.
-    static func tokenSuffix(_ token: String?) -> String {
+    public static func tokenSuffix(_ token: String?) -> String {
         guard let token, !token.isEmpty else { return "" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return "?token=" + (token.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
-    }
-}
-
-/// The Low-Latency HLS delivery directives of a playlist request (rfc8216bis 6.2.5).
-struct LowLatencyQuery: Equatable {
-    var sequence: Int?
-    var part: Int?
-    var skip = false
-
-    init(sequence: Int? = nil, part: Int? = nil, skip: Bool = false) {
-        self.sequence = sequence
-        self.part = part
-        self.skip = skip
-    }
-
-    /// `parameter` gives a query parameter's (first, percent-decoded) value.
-    init(parameter: (String) -> String?) throws(HLSRequest.Invalid) {
-        func number(_ key: String) throws(HLSRequest.Invalid) -> Int? {
-            guard let text = parameter(key) else { return nil }
-            guard let value = Int(text), value >= 0 else {
-                throw HLSRequest.Invalid(kind: .badRequest, message: "\(key) must be a non-negative integer, not '\(text.prefix(32))'")
-            }
-            return value
-        }
-        sequence = try number("_HLS_msn")
-        part = try number("_HLS_part")
-        if part != nil && sequence == nil {
-            throw HLSRequest.Invalid(kind: .badRequest, message: "_HLS_part needs _HLS_msn")
-        }
-        if let value = parameter("_HLS_skip") {
-            guard value == "YES" || value == "v2" else {
-                throw HLSRequest.Invalid(kind: .badRequest, message: "_HLS_skip must be YES or v2")
-            }
-            skip = true
-        }
     }
 }

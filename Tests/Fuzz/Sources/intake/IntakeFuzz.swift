@@ -2,7 +2,7 @@
 // TransportStreamReader (demuxer -> libavcodec parsers -> access units, timestamps unwrapped past
 // the 33-bit wrap, tracks learned) -> the TransportStreamMuxer and FragmentedMP4Muxer the HLS
 // packagers write to, and the RFC 6381 codec strings read from the tracks' parameter sets.
-// Built by scripts/faults/fuzz.sh with the MediaTypes and MediaRemux sources as one module.
+// Built by scripts/faults/fuzz.sh (Tests/Fuzz/Package.swift) against MediaRemux and MediaTypes.
 //
 // Structure-aware input: the first 8 bytes are a control block, the rest a transport stream (the
 // seeds are ffmpeg-made streams behind eight zero bytes, which leave them untouched):
@@ -14,12 +14,16 @@
 //         of any size, and a wrap-around when the stream is near 2^33
 // Arrival times advance 40 ms per chunk, so the reader's track-readiness timeout is reached too.
 
-import CFFmpeg
 import Logging
+import MediaRemux
+import MediaTypes
 
 private let quiet: Logger = {
-    av_log_set_level(-8)  // AV_LOG_QUIET: the muxers' warnings about bad timestamps are expected here
-    return Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+    let logger = Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+    // libavformat's log through the gateway's own bridge, into a logger that drops everything: the
+    // muxers' warnings about bad timestamps are expected here (and the bridge gets fuzzed too).
+    FFmpegLog.bridge(to: logger)
+    return logger
 }()
 
 /// Adds `offset` (mod 2^33) to the PTS and DTS of a PES header starting in this 188-byte packet.

@@ -1,5 +1,5 @@
 import Testing
-@testable import RelayAPI
+@testable import RelayRequests
 
 @Suite("HLS request names and Low-Latency directives, parsed without HTTP types")
 struct HLSRequestTests {

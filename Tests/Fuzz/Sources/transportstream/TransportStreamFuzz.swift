@@ -1,6 +1,8 @@
 // libFuzzer target: the MPEG-TS demuxer (PAT/PMT with CRC, PES reassembly, continuity, resync) on
 // arbitrary bytes, fed in chunks whose sizes come from the input itself, as SRT would deliver them.
-// Built by scripts/faults/fuzz.sh with the MediaTypes sources, TransportStreamDemuxer.swift and CRC32MPEG.swift.
+// Built by scripts/faults/fuzz.sh (Tests/Fuzz/Package.swift) against MediaRemux.
+
+import MediaRemux
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

@@ -1,5 +1,8 @@
 // libFuzzer target: the SRT stream id parser and the path-name rules it feeds, on arbitrary bytes.
-// Built by scripts/faults/fuzz.sh with StreamID.swift, PathRules, PathName.swift and StreamHubError.swift.
+// Built by scripts/faults/fuzz.sh (Tests/Fuzz/Package.swift) against SRTTransport and StreamHub.
+
+import SRTTransport
+import StreamHub
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
