@@ -21,16 +21,9 @@ final class Activity: Sendable {
     }
 }
 
-/// What a packager made on demand for a path shares with the other kind: when it was last asked
-/// for (`activity`, so it can be let go) and a logger tagged with the path.
-protocol OnDemandPackager: PathReader {
-    var activity: Activity { get }
-}
-
-extension OnDemandPackager {
-    static func pathLogger(_ logger: Logger, _ path: LivePath) -> Logger {
-        var logger = logger
-        logger[metadataKey: "path"] = "\(path.name)"
-        return logger
-    }
+/// A packager's logger: the one it was given, with the path in every line's metadata.
+func packagerLogger(_ logger: Logger, for path: LivePath) -> Logger {
+    var logger = logger
+    logger[metadataKey: "path"] = "\(path.name)"
+    return logger
 }

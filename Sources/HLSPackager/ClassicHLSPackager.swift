@@ -11,10 +11,10 @@ import Synchronization
 /// It is a reader of its path: access units arrive on the publisher's receive loop and are muxed
 /// at once, so a segment is complete the moment its last unit is in. Playlist and segment requests
 /// read the finished window under the same short lock.
-public final class ClassicHLSPackager: OnDemandPackager {
+public final class ClassicHLSPackager: PathReader {
     public let configuration: HLSConfiguration
     private let metrics: HLSMetrics
-    let activity: Activity
+    private let activity: Activity
     private let pathName: PathName
     private let instance: String
     private let logger: Logger
@@ -92,7 +92,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
         activity = Activity(idleTimeout: idleTimeout)
         pathName = path.name
         instance = path.instance
-        self.logger = Self.pathLogger(logger, path)
+        self.logger = packagerLogger(logger, for: path)
         state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
                                                   counters: path.counters(Self.counterKind), metrics: metrics)))
     }
@@ -246,7 +246,7 @@ public final class ClassicHLSPackager: OnDemandPackager {
 
         /// Whether it lists three target durations (RFC 8216 6.3.3), or the stream ended.
         public var startable: Bool {
-            ended || entries.reduce(0) { $0 + $1.duration } >= Double(3 * targetDuration) - 0.001
+            ended || coversThreeTargetDurations(entries.lazy.map(\.duration), target: targetDuration)
         }
 
         public func render(uriSuffix: String = "") -> String {

@@ -11,10 +11,10 @@ import Synchronization
 /// A part is closed the moment its last frame is muxed (the frame count is known in advance), so a
 /// part is available as soon as its last access unit has arrived; waiting requests are answered
 /// right then. Requests wait on continuations: thousands of them cost memory, not threads.
-public final class LowLatencyHLSPackager: OnDemandPackager {
+public final class LowLatencyHLSPackager: PathReader {
     public let configuration: LowLatencyConfiguration
     private let metrics: HLSMetrics
-    let activity: Activity
+    private let activity: Activity
     private let instance: String
     private let logger: Logger
     private let state: Mutex<State>
@@ -89,7 +89,7 @@ public final class LowLatencyHLSPackager: OnDemandPackager {
         self.metrics = metrics
         activity = Activity(idleTimeout: idleTimeout)
         instance = path.instance
-        self.logger = Self.pathLogger(logger, path)
+        self.logger = packagerLogger(logger, for: path)
         state = Mutex(State(window: SegmentWindow(targetSeconds: configuration.segmentTargetSeconds, retained: configuration.retainedSegments,
                                                   counters: path.counters(Self.counterKind), metrics: metrics)))
     }

@@ -33,7 +33,7 @@ public struct LowLatencyPlaylist: Sendable {
 
     /// Whether the complete segments cover three target durations (RFC 8216 6.3.3), or it ended.
     public var startable: Bool {
-        ended || segments.filter { $0.uri != nil }.reduce(0) { $0 + $1.duration } >= Double(3 * targetDuration) - 0.001
+        ended || coversThreeTargetDurations(segments.lazy.filter { $0.uri != nil }.map(\.duration), target: targetDuration)
     }
 
     /// The last segment (complete or in progress) a client can name in `_HLS_msn`.

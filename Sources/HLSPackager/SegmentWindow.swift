@@ -1,6 +1,13 @@
 import MediaTypes
 import StreamHub
 
+/// Whether segments of these durations cover three target durations: RFC 8216 6.3.3 tells a client
+/// not to start less than that from the end, so a live playlist is startable from then on. The one
+/// place this rule is written (the window, and both playlists, ask it).
+func coversThreeTargetDurations(_ durations: some Sequence<Double>, target: Int) -> Bool {
+    durations.reduce(0, +) >= Double(3 * target) - 0.001
+}
+
 /// A segment as the window sees it; both packagers' segments are one.
 protocol WindowedSegment {
     var sequence: Int { get }
@@ -148,7 +155,7 @@ struct SegmentWindow<Segment: WindowedSegment> {
     /// where RFC 8216 6.3.3 tells it to (no segment less than three target durations from the end).
     func canStartThreeTargetsBack(listed count: Int) -> Bool {
         guard let target = targetDuration else { return false }
-        return listed(count).reduce(0) { $0 + $1.duration } >= Double(3 * target) - 0.001
+        return coversThreeTargetDurations(listed(count).lazy.map(\.duration), target: target)
     }
 
     /// The segments a playlist lists now.

@@ -78,25 +78,29 @@ struct HLSController: Sendable {
         if defaultLowLatency {
             let packager = packagers.lowLatency(for: path)
             if packager.unusableReason == nil {
-                var playlist = packager.multivariant()
-                if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
-                    playlist = packager.multivariant()
+                if let playlist = try await firstSegment({ packager.multivariant() }, waiting: { await packager.waitForPlaylist(timeout: $0) }) {
+                    return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: false)
                 }
-                if let playlist { return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: false) }
-                if packager.unusableReason == nil {
-                    throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
-                }
+                if packager.unusableReason == nil { throw Self.noSegmentYet(path) }
             }
         }
         let packager = packagers.classic(for: path)
-        var playlist = packager.multivariant()
-        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
-            playlist = packager.multivariant()
-        }
-        guard let playlist else {
-            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+        guard let playlist = try await firstSegment({ packager.multivariant() }, waiting: { await packager.waitForPlaylist(timeout: $0) }) else {
+            throw Self.noSegmentYet(path)
         }
         return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: false)
+    }
+
+    /// What `make` describes, or, while it describes nothing (no segment complete yet), the same
+    /// after `wait` for at most `firstSegmentWait` as one held request; nil if still nothing.
+    private func firstSegment<Value>(_ make: () -> Value?, waiting wait: @escaping @Sendable (Duration) async -> Bool) async throws -> Value? {
+        if let value = make() { return value }
+        _ = try await held.hold({ await wait(firstSegmentWait) })
+        return make()
+    }
+
+    static func noSegmentYet(_ path: LivePath) -> APIError {
+        APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
     }
 
     // MARK: - Classic
@@ -111,9 +115,7 @@ struct HLSController: Sendable {
             _ = try await held.hold({ await packager.waitForStartablePlaylist(timeout: firstSegmentWait) })
             playlist = packager.playlist()
         }
-        guard let playlist else {
-            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
-        }
+        guard let playlist else { throw Self.noSegmentYet(path) }
         return Self.playlistResponse(playlist.render(uriSuffix: suffix), ended: playlist.ended)
     }
 
@@ -141,12 +143,12 @@ struct HLSController: Sendable {
             _ = try await held.hold({ await packager.waitForStartablePlaylist(timeout: firstSegmentWait) })
             playlist = packager.playlist()
         }
-        if playlist == nil, try await held.hold({ await packager.waitForPlaylist(timeout: firstSegmentWait) }) {
-            playlist = packager.playlist()
+        if playlist == nil {
+            playlist = try await firstSegment({ packager.playlist() }, waiting: { await packager.waitForPlaylist(timeout: $0) })
         }
         guard var current = playlist else {
             if fallBack, packager.unusableReason != nil { return try await classicPlaylist(path, suffix: suffix) }
-            throw APIError(.serviceUnavailable, "\(path.name) has no complete segment yet", headers: [.retryAfter: "1"])
+            throw Self.noSegmentYet(path)
         }
         if let sequence = query.sequence {
             // Blocking playlist reload (rfc8216bis 6.2.5.2): hold until the part exists, answer at once.

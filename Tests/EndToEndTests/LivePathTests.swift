@@ -188,8 +188,9 @@ struct LivePathTests {
         let pipe = Pipe()
         let silent = try Subprocess("srt-live-transmit", ["-q", "file://con", "srt://127.0.0.1:\(gateway.srtPort)?streamid=lab/silent"],
                                     stdin: pipe.fileHandleForReading)
-        // EOF on its stdin ends it: blocked reading the pipe, it outlived SIGTERM and every test run.
-        defer { try? pipe.fileHandleForWriting.close(); silent.terminate() }
+        // Killed outright: blocked reading the pipe (whose write end it inherits, so it never sees EOF)
+        // it outlived SIGTERM, and the delayed SIGKILL never came when this was among the last tests.
+        defer { silent.killNow() }
         var status = ""
         let deadline = ContinuousClock.now + .seconds(15)
         while status != "stalled" && ContinuousClock.now < deadline {

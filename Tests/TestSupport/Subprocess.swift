@@ -69,6 +69,13 @@ public final class Subprocess: @unchecked Sendable {
         }
     }
 
+    /// SIGKILL now: for a program that may ignore SIGTERM, where nothing is left to flush and the
+    /// test process may end before `terminate`'s delayed kill (it left `srt-live-transmit` behind).
+    public func killNow() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+    }
+
     public func interrupt() {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
     }
