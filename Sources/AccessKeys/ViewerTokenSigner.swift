@@ -29,9 +29,17 @@ public struct ViewerTokenSigner: Sendable {
         self.lifetime = lifetime
     }
 
-    /// A token for `viewer`, valid from `now` for `lifetime`.
+    /// Expiries are rounded up to a whole step, so every token a viewer is handed within one
+    /// step is the same token: the URI of an init section, segment or part stays the same from one
+    /// playlist reload to the next (a player that compares URIs does not see a new init section,
+    /// and an edge cache sees one object, not one per reload).
+    public static let renewalStep: Int64 = 60
+
+    /// A token for `viewer`, valid from `now` for at least `lifetime` (at most one renewal step
+    /// more).
     public func issue(for viewer: Viewer, now: Date = Date()) -> String {
-        let expiry = Int64((now.timeIntervalSince1970 + lifetime).rounded(.up))
+        let earliest = Int64((now.timeIntervalSince1970 + lifetime).rounded(.up))
+        let expiry = (earliest + Self.renewalStep - 1) / Self.renewalStep * Self.renewalStep
         let body = Self.prefix + Self.subject(viewer) + "." + String(expiry)
         return body + "." + mac(body).hexString
     }

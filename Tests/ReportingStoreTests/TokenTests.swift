@@ -55,6 +55,25 @@ struct TokenTests {
         #expect(signer.check("", now: now) == .invalid)
     }
 
+    @Test("a viewer is handed the same token for a whole renewal step, so a URI names one resource across playlist reloads")
+    func viewerTokensAreStableWithinAStep() {
+        let signer = ViewerTokenSigner(auditKey: Data(repeating: 7, count: 32))
+        let start = Date(timeIntervalSince1970: 1_767_225_601) // one second into a step
+        let first = signer.issue(for: .organisation("520602"), now: start)
+        for later in [1.0, 10, 30.5, 58.9] {
+            #expect(signer.issue(for: .organisation("520602"), now: start.addingTimeInterval(later)) == first)
+        }
+        // Another viewer, or the next step, gets another token.
+        #expect(signer.issue(for: .organisation("520603"), now: start) != first)
+        let next = signer.issue(for: .organisation("520602"), now: start.addingTimeInterval(60))
+        #expect(next != first)
+        // Still valid for at least the lifetime from the latest issue, never more than a step longer.
+        let issuedLast = start.addingTimeInterval(58.9)
+        #expect(signer.check(first, now: issuedLast.addingTimeInterval(ViewerTokenSigner.defaultLifetime - 1)) == .valid(.organisation("520602")))
+        #expect(signer.check(first, now: start.addingTimeInterval(ViewerTokenSigner.defaultLifetime + 60)) == .expired)
+        #expect(signer.check(next, now: start.addingTimeInterval(60 + ViewerTokenSigner.defaultLifetime - 1)) == .valid(.organisation("520602")))
+    }
+
     @Test("organisation token secrets: the prefix and 40 characters of [A-Za-z0-9]; the stored hash is the SHA-256 in lowercase hex, as before the move")
     func tokenSecret() {
         let token = OrganisationTokenSecret.generate(prefix: "fro_")

@@ -45,3 +45,15 @@ export function formatBitrate(bps) {
   if (bps === null || bps === undefined) return '–';
   return bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mb/s` : `${Math.round(bps / 1e3)} kb/s`;
 }
+
+/// A time for people: the clock time, with the date in front when it is not today (a report due
+/// tomorrow at 09:00 must not look earlier than one due today at 17:00).
+export function formatTime(value, now = new Date()) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  const time = d.toLocaleTimeString(document.documentElement.lang || undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  if (sameDay) return time;
+  const date = d.toLocaleDateString(document.documentElement.lang || undefined, { year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric', month: '2-digit', day: '2-digit' });
+  return `${date} ${time}`;
+}

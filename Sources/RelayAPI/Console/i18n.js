@@ -22,6 +22,7 @@ const dictionary = {
     accident: '事故灾难', public_health: '公共卫生', social_safety: '社会安全', org: '单位',
     invited: '已邀请', joined: '已加入', left: '已退出', removed: '已移除', none: '无', incident: '事件',
     count: '数量', roomList: '视频室列表', open: '打开', closed: '已结束', refresh: '刷新', due: '截止',
+    starting: '连接中', lost: '信号中断', ended: '访问已结束', since: '自', lastFrame: '最后画面',
   },
   en: {
     title: 'FieldRelay command hall', signIn: 'Sign in', token: 'Access token', signOut: 'Sign out',
@@ -44,6 +45,7 @@ const dictionary = {
     accident: 'Accident', public_health: 'Public health', social_safety: 'Social safety', org: 'Organisation',
     invited: 'invited', joined: 'joined', left: 'left', removed: 'removed', none: 'none', incident: 'Incident',
     count: 'Count', roomList: 'Room list', open: 'open', closed: 'closed', refresh: 'Refresh', due: 'due',
+    starting: 'connecting', lost: 'signal lost', ended: 'access ended', since: 'since', lastFrame: 'last frame',
   },
 };
 

@@ -39,7 +39,7 @@ export function parseMultivariant(text) {
 /// Parses a media playlist into segments with their parts.
 export function parsePlaylist(text) {
   const lines = text.split('\n').map((l) => l.trim());
-  const playlist = { mediaSequence: 0, targetDuration: 2, partTarget: 0.5, segments: [], ended: false, preloadHint: null };
+  const playlist = { mediaSequence: 0, targetDuration: 2, partTarget: 0.5, partHoldBack: 0, segments: [], ended: false, preloadHint: null };
   let msn = 0;
   let current = null;
   let map = null;
@@ -52,6 +52,7 @@ export function parsePlaylist(text) {
     if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) { playlist.mediaSequence = Number(line.split(':')[1]); msn = playlist.mediaSequence; }
     else if (line.startsWith('#EXT-X-TARGETDURATION:')) playlist.targetDuration = Number(line.split(':')[1]);
     else if (line.startsWith('#EXT-X-PART-INF:')) playlist.partTarget = Number(attrs(line)['PART-TARGET']);
+    else if (line.startsWith('#EXT-X-SERVER-CONTROL:')) playlist.partHoldBack = Number(attrs(line)['PART-HOLD-BACK'] ?? 0);
     else if (line.startsWith('#EXT-X-SKIP:')) msn += Number(attrs(line)['SKIPPED-SEGMENTS']);
     else if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
     else if (line.startsWith('#EXT-X-MAP:')) map = attrs(line).URI;
@@ -75,9 +76,22 @@ export function parsePlaylist(text) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/// Whether two URIs name the same resource: the query is left out, because a viewer token in it
+/// is renewed while the init section, segment or part it points at stays the same.
+export function sameResource(a, b, base) {
+  if (!a || !b) return a === b;
+  const u = new URL(a, base);
+  const v = new URL(b, base);
+  return u.origin === v.origin && u.pathname === v.pathname;
+}
+
+/// What a tile shows, from what plays: `starting` (nothing shown yet), `playing` (the picture
+/// moved since the last look), `buffering` (it did not), `lost` (the camera's signal is gone;
+/// `since` and `lastFrameAt` say when), `ended` (the server refused: access ended; not retried),
+/// `offline` (no stream there yet), `unsupported`.
 export class LowLatencyPlayer {
   /// `url`: a playlist URL (index.m3u8, ll.m3u8); `token`: sent as a Bearer header when the URL
-  /// carries none; `onState({state, detail})` reports playing / buffering / offline / unsupported.
+  /// carries none; `onState({state, detail, since, lastFrameAt})` is called four times a second.
   constructor(video, url, { token = null, onState = () => {} } = {}) {
     this.video = video;
     this.token = token;
@@ -99,7 +113,15 @@ export class LowLatencyPlayer {
     this.bytes = []; // [time, bytes] of the last few seconds, for the measured bitrate
     this.delay = null;
     this.mode = null;
+    this.passes = 0; // each pass starts a fresh MediaSource; every pass after the first is a restart
+    this.state = 'starting';
+    this.lost = null; // { since, lastFrameAt } (ms since the epoch) while the signal is gone
+    this.refusal = null; // the server's message when it refused (access ended)
+    this.holdBack = 0.6; // seconds behind the newest part (the playlist's PART-HOLD-BACK)
+    this.lastTime = null;
   }
+
+  get restarts() { return Math.max(0, this.passes - 1); }
 
   get bitrate() {
     const now = performance.now();
@@ -114,12 +136,12 @@ export class LowLatencyPlayer {
       this.mode = 'native';
       this.video.src = this.nativeURL.href;
       this.video.play().catch(() => {});
-      this.onState({ state: 'playing', detail: 'native' });
+      this.report('playing', 'native');
       return;
     }
     this.mode = 'mse';
     this.run();
-    this.watchdog = setInterval(() => this.tick(), 1000);
+    this.watchdog = setInterval(() => this.tick(), 250);
   }
 
   stop() {
@@ -130,6 +152,11 @@ export class LowLatencyPlayer {
     this.video.load();
   }
 
+  report(state, detail = '') {
+    this.state = state;
+    this.onState({ state, detail, since: this.lost?.since ?? null, lastFrameAt: this.lost?.lastFrameAt ?? null });
+  }
+
   async fetchBytes(url, { timeout = 15000 } = {}) {
     this.abort = new AbortController();
     const timer = setTimeout(() => this.abort.abort(), timeout);
@@ -137,7 +164,11 @@ export class LowLatencyPlayer {
     if (this.token && !url.searchParams.has('token')) headers.Authorization = `Bearer ${this.token}`;
     try {
       const response = await fetch(url, { headers, signal: this.abort.signal, cache: 'no-store' });
-      if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
+      if (!response.ok) {
+        let message = `HTTP ${response.status}`;
+        try { message = (await response.json()).message ?? message; } catch { /* not JSON */ }
+        throw Object.assign(new Error(message), { status: response.status });
+      }
       return await response.arrayBuffer();
     } finally {
       clearTimeout(timer);
@@ -157,23 +188,50 @@ export class LowLatencyPlayer {
     if (msn !== undefined) { u.searchParams.set('_HLS_msn', msn); u.searchParams.set('_HLS_part', part); }
     const text = new TextDecoder().decode(await this.fetchBytes(u, { timeout: 12000 }));
     const parsed = parsePlaylist(text);
+    if (parsed.partHoldBack > 0) this.holdBack = parsed.partHoldBack;
     this.base = u;
     return parsed;
   }
 
+  /// The media time of the picture shown, as a wall-clock time (ms), from PROGRAM-DATE-TIME.
+  pictureTime() {
+    if (!this.reference) return null;
+    return this.reference.pdt + (this.video.currentTime - this.reference.media) * 1000;
+  }
+
   /// The player's loop: one continuity of the feed per pass; a new init section, a
   /// discontinuity, an error or a stall ends the pass and the next one starts from the live edge
-  /// with a fresh MediaSource (that is how a camera's reconnect is absorbed).
+  /// with a fresh MediaSource (that is how a camera's reconnect is absorbed). A refusal (401,
+  /// 403) ends the loop: access has ended, and asking again would only be refused again.
   async run() {
+    let failures = 0;
     while (!this.stopped) {
       try {
         await this.pass();
+        failures = 0;
       } catch (error) {
         if (this.stopped) return;
-        this.onState({ state: error.unsupported ? 'unsupported' : 'offline', detail: error.message });
-        if (error.unsupported) return;
+        if (error.unsupported) { this.report('unsupported', error.message); return; }
+        if (error.status === 401 || error.status === 403) {
+          this.refusal = error.message;
+          this.stopped = true;
+          clearInterval(this.watchdog);
+          this.video.removeAttribute('src');
+          this.video.load();
+          this.report('ended', error.message);
+          return;
+        }
+        failures += 1;
+        if (this.reference || this.lost) {
+          // The feed was playing: its signal is lost (the camera left, or nothing arrives).
+          this.lost ??= { since: Date.now(), lastFrameAt: this.pictureTime() };
+          this.reference = null;
+          this.report('lost', error.message);
+        } else if (error.status === 404 || error.status === 503 || error.message === 'ended') {
+          this.report('offline', error.message);
+        }
       }
-      await sleep(1500);
+      await sleep(Math.min(1500 * 2 ** Math.max(0, failures - 1), 6000));
     }
   }
 
@@ -187,13 +245,21 @@ export class LowLatencyPlayer {
       throw Object.assign(new Error(`${variant.codecs} not supported`), { unsupported: true });
     }
     let list = await this.playlist();
-    if (list.segments.length === 0) throw new Error('no segments yet');
+    if (list.segments.length === 0) throw Object.assign(new Error('no segments yet'), { status: 503 });
     if (list.ended) throw new Error('ended');
+    if (this.lost) {
+      // After a loss, start again only once new media arrives: what the playlist still lists was
+      // shown already, and replaying it would look live.
+      const last = list.segments[list.segments.length - 1];
+      list = await this.playlist(last.uri ? last.msn + 1 : last.msn, last.uri ? 0 : last.parts.length);
+      if (list.ended) throw new Error('ended');
+    }
     // Start at the newest segment's first part (segments start on a keyframe).
     let seg = list.segments[list.segments.length - 1];
     if (seg.parts.length === 0 && list.segments.length > 1) seg = list.segments[list.segments.length - 2];
     const map = seg.map;
     const init = await this.fetchBytes(new URL(map, this.base));
+    this.passes += 1;
     const source = new MediaSource();
     this.video.src = URL.createObjectURL(source);
     await new Promise((resolve) => source.addEventListener('sourceopen', resolve, { once: true }));
@@ -206,6 +272,7 @@ export class LowLatencyPlayer {
     });
     await append(init);
     this.reference = null;
+    this.started = false;
     let msn = seg.msn;
     let part = 0;
     this.lastProgress = performance.now();
@@ -214,13 +281,16 @@ export class LowLatencyPlayer {
       if (segment && part >= segment.parts.length && segment.uri) { msn += 1; part = 0; continue; }
       if (!segment || part >= segment.parts.length) {
         if (list.segments.length && msn < list.segments[0].msn) throw new Error('fell out of the window');
+        // Every part listed so far is in the buffer: start (or keep) playing at the live edge.
+        if (!this.started && this.reference) this.startAtLiveEdge();
         list = await this.playlist(msn, part); // blocking reload: returns once that part exists
         if (list.ended) throw new Error('ended');
         const newest = list.segments[list.segments.length - 1];
         if (newest && newest.msn - msn >= 3) throw new Error('fell behind the live edge');
         continue;
       }
-      if (segment.map !== map || (segment.discontinuity && msn !== seg.msn)) throw new Error('new map or discontinuity');
+      // The same init section under a renewed viewer token is the same init section.
+      if (!sameResource(segment.map, map, this.base) || (segment.discontinuity && msn !== seg.msn)) throw new Error('new map or discontinuity');
       const data = await this.fetchBytes(new URL(segment.parts[part].uri, this.base));
       this.bytes.push([performance.now(), data.byteLength]);
       if (buffer.buffered.length && this.video.currentTime - buffer.buffered.start(0) > 30) {
@@ -231,26 +301,52 @@ export class LowLatencyPlayer {
         // The first part appended starts the segment: its media time is its PROGRAM-DATE-TIME.
         this.reference = { media: buffer.buffered.start(0), pdt: segment.pdt };
         this.video.currentTime = buffer.buffered.start(0);
-        this.video.play().catch(() => {});
       }
       this.lastProgress = performance.now();
       part += 1;
     }
   }
 
-  /// Every second: the delay behind live, catching up, and noticing a stall.
+  /// Plays from `holdBack` behind the newest part appended: the parts of the segment joined were
+  /// fetched at once, so starting at the segment's keyframe would begin up to a segment behind.
+  startAtLiveEdge() {
+    const v = this.video;
+    this.started = true;
+    if (v.buffered.length) {
+      const end = v.buffered.end(v.buffered.length - 1);
+      v.currentTime = Math.max(v.buffered.start(0), end - this.holdBack);
+    }
+    v.play().catch(() => {});
+  }
+
+  /// Four times a second: the delay behind live, keeping near the live edge, and the tile's
+  /// state from what plays.
   tick() {
     const v = this.video;
-    if (this.reference && v.readyState >= 2) {
-      this.delay = (Date.now() - (this.reference.pdt + (v.currentTime - this.reference.media) * 1000)) / 1000;
+    if (this.reference && v.readyState >= 2) this.delay = (Date.now() - this.pictureTime()) / 1000;
+    const end = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
+    const ahead = end - v.currentTime;
+    if (this.started && this.reference) {
+      if (ahead > this.holdBack + 1) v.currentTime = end - this.holdBack; // far behind: jump
+      else if (ahead > this.holdBack + 0.25) v.playbackRate = 1.1; // a little behind: catch up
+      else if (ahead < this.holdBack / 3) v.playbackRate = 0.95; // about to run dry
+      else v.playbackRate = 1;
+      if (v.paused && ahead > 0.1) v.play().catch(() => {});
     }
-    const buffered = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
-    const ahead = buffered - v.currentTime;
-    if (ahead > 3) v.currentTime = buffered - 0.6; // too far behind: jump near the live edge
-    else v.playbackRate = ahead > 1.2 ? 1.08 : 1;
-    if (v.paused && ahead > 0.3 && this.reference) v.play().catch(() => {});
-    const state = v.readyState >= 3 && !v.paused ? 'playing' : 'buffering';
-    this.onState({ state, detail: '' });
+    const moved = this.lastTime !== null && v.currentTime !== this.lastTime && !v.paused;
+    this.lastTime = v.currentTime;
+    // Nothing new for three seconds while parts come every fraction of one: the signal is lost
+    // (the pass ends when the server says so, or at the stall limit below).
+    if (this.started && this.reference && !this.lost && performance.now() - this.lastProgress > 3000) {
+      this.lost = { since: Date.now() - (performance.now() - this.lastProgress), lastFrameAt: this.pictureTime() };
+    }
+    // Back only once the picture moves past what was last shown.
+    if (moved && this.lost && this.reference && this.pictureTime() > (this.lost.lastFrameAt ?? 0)) this.lost = null;
+    if (this.stopped || this.state === 'unsupported') return;
+    if (this.lost) this.report('lost');
+    else if (moved) this.report('playing');
+    else if (this.state === 'offline' && !this.reference) this.report('offline');
+    else this.report(this.passes === 0 && !this.reference ? 'starting' : 'buffering');
     if (performance.now() - (this.lastProgress ?? 0) > 8000 && this.mode === 'mse') {
       this.lastProgress = performance.now();
       this.abort?.abort(); // a stalled request: the pass fails and restarts from the live edge

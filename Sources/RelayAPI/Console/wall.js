@@ -1,6 +1,6 @@
 // The video wall: 1, 4, 9 or 16 tiles, each its own LowLatencyPlayer; a focus tile; tiles
 // restart by themselves (the player's loop) when a camera drops and comes back.
-import { api, el, formatBitrate, token } from './api.js';
+import { api, el, formatBitrate, formatTime, token } from './api.js';
 import { applyLabels, t } from './i18n.js';
 import { LowLatencyPlayer } from './llhls.js';
 
@@ -61,12 +61,19 @@ export function put(index, source) {
   const status = node.querySelector('.tile-status');
   const player = new LowLatencyPlayer(node.querySelector('video'), source.hlsUrl, {
     token: token(),
-    onState: ({ state, detail }) => {
+    onState: ({ state, detail, since, lastFrameAt }) => {
       status.className = `tile-status ${state}`;
-      status.textContent = state === 'unsupported' ? `${t('unsupported')} (${detail})` : t(state) + (detail === 'native' ? ` · ${t('native')}` : '');
+      let text = state === 'unsupported' ? `${t('unsupported')} (${detail})` : t(state) + (detail === 'native' ? ` · ${t('native')}` : '');
+      // A lost signal says since when, and when the picture still shown was taken.
+      if (state === 'lost' && since) text += ` · ${t('since')} ${formatTime(since)}`;
+      if (state === 'lost' && lastFrameAt) text += ` · ${t('lastFrame')} ${formatTime(lastFrameAt)}`;
+      status.textContent = text;
+      status.title = state === 'ended' || state === 'lost' ? detail : '';
       node.dataset.state = state;
-      node.querySelector('.tile-bitrate').textContent = `${t('bitrate')} ${formatBitrate(player.bitrate)}`;
-      node.querySelector('.tile-delay').textContent = player.delay != null ? `${t('delay')} ${player.delay.toFixed(1)} s` : '';
+      node.dataset.overlay = state === 'lost' || state === 'ended' ? t(state) : '';
+      node.dataset.restarts = player.restarts;
+      node.querySelector('.tile-bitrate').textContent = state === 'playing' || state === 'buffering' ? `${t('bitrate')} ${formatBitrate(player.bitrate)}` : '';
+      node.querySelector('.tile-delay').textContent = state === 'playing' && player.delay != null ? `${t('delay')} ${player.delay.toFixed(1)} s` : '';
       if (player.delay != null) node.dataset.delay = player.delay.toFixed(2);
       // What the server said the feed is (its multivariant playlist's CODECS), for a glance and the tests.
       node.dataset.codecs = player.variant?.codecs ?? '';
