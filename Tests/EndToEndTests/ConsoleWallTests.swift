@@ -187,4 +187,68 @@ struct ConsoleWallTests {
         page.close()
         await gateway.stop()
     }
+
+    @Test("the wall lives in the address: a bookmark opens it, a reload restores it, 上墙观看 stays where it is, and a session's focus shows on the wall")
+    func wallInTheAddress() async throws {
+        let gateway = try await RunningGateway.start()
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 120, keyframeSeconds: 1, size: "320x180"))
+        let codes = try await rooms(gateway, count: 4)
+        let paths = codes.map { "room/\($0)" }
+        var cameras: [Subprocess] = []
+        defer { cameras.forEach { $0.terminate() } }
+        for path in paths { cameras.append(try gateway.publish(clip, url: try await gateway.provisionedURL(path))) }
+        for path in paths { _ = try await gateway.waitForPlaylist(path, file: "ll.m3u8", token: gateway.adminToken) { $0.contains("#EXT-X-PART:") } }
+        let townshipToken = try await gateway.organisationToken(Self.township)
+        let browser = try await Chromium.launch()
+        defer { browser.terminate() }
+        let page = try await browser.newPage()
+        func tile(_ index: Int) -> String { "document.querySelector('.tile[data-index=\"\(index)\"]')" }
+        func playing(_ indices: [Int]) async throws {
+            for index in indices { try await page.waitFor("\(tile(index)).dataset.state === 'playing'", timeout: .seconds(40)) }
+        }
+
+        // A bookmarked wall: nine tiles, two feeds with an empty tile between them.
+        try await page.navigate("\(gateway.baseURL)/?token=\(townshipToken)#/wall?layout=9&feeds=\(paths[0]),,\(paths[1])")
+        try await page.waitFor("window.fieldrelay && window.fieldrelay.me && !document.getElementById('view-wall').hidden")
+        try await page.waitFor("document.querySelectorAll('.tile').length === 9")
+        #expect(try await page.evaluate("\(tile(1)).dataset.path ?? ''") as? String == "")
+        try await playing([0, 2])
+        #expect(try await page.evaluate("\(tile(2)).dataset.path") as? String == paths[1])
+
+        // A third feed through the wall's controls, then a reload: the same wall comes back.
+        try await put(page, paths[2], tile: 4)
+        try await page.waitFor("location.hash.includes('feeds=\(paths[0]),,\(paths[1]),,\(paths[2])')")
+        try await page.send("Page.reload")
+        try await page.waitFor("document.readyState === 'complete' && window.fieldrelay && window.fieldrelay.me && !document.getElementById('view-wall').hidden")
+        try await page.waitFor("document.querySelectorAll('.tile').length === 9")
+        try await playing([0, 2, 4])
+        #expect(try await page.evaluate("\(tile(4)).dataset.path") as? String == paths[2])
+
+        // The township's session carries the fourth room; 上墙观看 in the session panel puts it on the
+        // wall without leaving the panel.
+        let township = gateway.client(townshipToken)
+        let incident = try #require(try await township.must("POST", "/api/v1/incidents", [
+            "villageCode": codes[3], "category": "natural_disaster", "grade": "IV", "title": "Flood", "report": "river over the bank"]).string("id"))
+        let session = try #require(try await township.must("POST", "/api/v1/incidents/\(incident)/sessions").string("id"))
+        try await township.must("POST", "/api/v1/sessions/\(session)/feeds", ["path": paths[3]])
+        _ = try await page.evaluate("document.querySelector('#nav button[data-view=reporting]').click()")
+        try await page.waitFor("document.querySelector('#session-list li[data-session=\"\(session)\"] .session-open') !== null")
+        _ = try await page.evaluate("document.querySelector('#session-list li[data-session=\"\(session)\"] .session-open').click()")
+        try await page.waitFor("document.querySelector('#feeds li[data-path=\"\(paths[3])\"] .feed-watch') !== null")
+        #expect(try await page.evaluate("location.hash.startsWith('#/reporting') && location.hash.includes('session=\(session)')") as? Bool == true)
+        _ = try await page.evaluate("document.querySelector('#feeds li[data-path=\"\(paths[3])\"] .feed-watch').click()")
+        try await page.waitFor("[...document.querySelectorAll('.tile')].some(t => t.dataset.path === '\(paths[3])')")
+        #expect(try await page.evaluate("document.getElementById('view-wall').hidden && !document.getElementById('view-reporting').hidden") as? Bool == true)
+
+        // The session's focus (set by the host) shows on the wall.
+        try await township.must("POST", "/api/v1/sessions/\(session)/focus", ["path": paths[3]])
+        try await page.waitFor("[...document.querySelectorAll('.tile.session-focus.focused')].some(t => t.dataset.path === '\(paths[3])')", timeout: .seconds(10))
+        // A reload keeps the session panel open.
+        try await page.send("Page.reload")
+        try await page.waitFor("document.readyState === 'complete' && !document.getElementById('view-reporting').hidden && document.querySelector('#feeds li[data-path=\"\(paths[3])\"]') !== null")
+        _ = try await page.evaluate("document.querySelector('#nav button[data-view=wall]').click()")
+        try await page.screenshot("console-wall-address")
+        page.close()
+        await gateway.stop()
+    }
 }

@@ -5,12 +5,14 @@ import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
 import { startRooms } from './rooms.js';
 import { startWall } from './wall.js';
 import { startReporting } from './reporting.js';
+import { currentRoute, updateRoute } from './route.js';
 
 export const state = { me: null, view: 'rooms' };
 window.fieldrelay = state; // for the operator's devtools and the browser tests
 
-function show(view) {
+function show(view, { record = true } = {}) {
   state.view = view;
+  if (record) updateRoute({ view });
   for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== `view-${view}`;
   for (const b of document.querySelectorAll('#nav button')) b.setAttribute('aria-current', b.dataset.view === view ? 'page' : 'false');
 }
@@ -36,10 +38,13 @@ async function signIn() {
   const me = state.me;
   document.getElementById('who').textContent = me.kind === 'admin' ? t('admin') : `${me.name} · ${t(me.level)}`;
   document.body.dataset.kind = me.kind;
+  const route = currentRoute();
   startRooms(state);
-  startWall(state);
-  startReporting(state);
-  show('rooms');
+  startWall(state, route.params);
+  startReporting(state, route.params);
+  show(route.view ?? 'rooms', { record: !route.view });
+  // Back and Forward move between views.
+  window.addEventListener('popstate', () => { const r = currentRoute(); if (r.view) show(r.view, { record: false }); });
 }
 
 function boot() {

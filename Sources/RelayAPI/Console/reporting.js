@@ -6,10 +6,12 @@ import { api, el, token } from './api.js';
 import { applyLabels, t } from './i18n.js';
 import { villagesOf } from './rooms.js';
 import { toast } from './app.js';
+import { updateRoute } from './route.js';
 
 let state;
 let current = null; // the selected session id
 let stream = null;
+const focusSeen = new Map(); // session id -> the focus path last shown on the wall
 
 const acts = () => state.me.kind === 'organisation';
 const cityId = '520600';
@@ -64,6 +66,14 @@ async function refreshSessions() {
       invited ? el('button', { type: 'button', class: 'session-join', onclick: async () => { await act(`/api/v1/sessions/${s.id}/join`); await refreshSessions(); openSession(s.id); } }, t('join')) : null);
   }));
   if (sessions.length === 0) list.replaceChildren(el('li', { text: t('none') }));
+  // A session's focus shows on the wall of every participant that has joined it.
+  for (const s of sessions) {
+    const joined = s.participants.some((p) => p.org === mine && p.state === 'joined');
+    if (joined && s.focus && focusSeen.get(s.id) !== s.focus) {
+      focusSeen.set(s.id, s.focus);
+      document.dispatchEvent(new CustomEvent('fieldrelay:focus', { detail: { path: s.focus, name: s.focus } }));
+    }
+  }
   const badge = document.getElementById('invite-badge');
   badge.hidden = invitations === 0;
   badge.textContent = `${invitations} ${t('invitations')}`;
@@ -107,7 +117,9 @@ async function renderSession(id) {
       incident.overdue ? el('span', { class: 'badge overdue', id: 'overdue-badge', text: t('overdue') }) : null),
     el('h3', { text: t('participants') }),
     el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, text: `${p.org} · ${t(p.state)} · ${p.role}` }))),
-    el('h3', { text: t('feeds') }),
+    el('h3', {}, t('feeds'), ' ', session.feeds.some((f) => f.hlsUrl)
+      ? el('button', { type: 'button', id: 'feeds-watch-all', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: session.feeds.filter((f) => f.hlsUrl).map((f) => ({ name: f.path, hlsUrl: f.hlsUrl, path: f.path })) })) }, t('watchAll'))
+      : null),
     el('ul', { class: 'list', id: 'feeds' }, ...session.feeds.map((f) => el('li', { 'data-path': f.path },
       `${f.path}${f.focus ? ' ★' : ''}`,
       f.hlsUrl ? el('button', { type: 'button', class: 'feed-watch', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: f.path, hlsUrl: f.hlsUrl, path: f.path } })) }, t('watch')) : null,
@@ -150,6 +162,7 @@ function describe(event) {
 }
 
 async function openSession(id) {
+  updateRoute({ params: { session: id } });
   if (current !== id) {
     current = id;
     stream?.close();
@@ -202,7 +215,7 @@ async function startTokenIssuing() {
   });
 }
 
-export function startReporting(appState) {
+export function startReporting(appState, params = new URLSearchParams()) {
   state = appState;
   state.reporting = { openSession, refreshSessions };
   document.getElementById('readonly-note').hidden = acts();
@@ -216,5 +229,8 @@ export function startReporting(appState) {
   }
   refreshSessions().catch(() => {});
   setInterval(() => refreshSessions().catch(() => {}), 3000);
+  // The session open before a reload (or named in a bookmark) opens again.
+  const remembered = params.get('session');
+  if (remembered && /^[A-Za-z0-9_-]{1,64}$/.test(remembered)) openSession(remembered).catch(() => updateRoute({ params: { session: null } }));
   applyLabels(document);
 }

@@ -1,8 +1,12 @@
 // The video wall: 1, 4, 9 or 16 tiles, each its own LowLatencyPlayer; a focus tile; tiles
-// restart by themselves (the player's loop) when a camera drops and comes back.
+// restart by themselves (the player's loop) when a camera drops and comes back. The layout and
+// the feeds live in the address (`#/wall?layout=9&feeds=a,,b`), so a reload restores the wall and
+// a hall can bookmark it; a joint session's focus feed is shown focused on every participant's wall.
 import { api, el, formatBitrate, formatTime, token } from './api.js';
 import { applyLabels, t } from './i18n.js';
 import { LowLatencyPlayer } from './llhls.js';
+import { isSourcePath, updateRoute } from './route.js';
+import { toast } from './app.js';
 
 const tiles = []; // { node, player, source }
 const sources = new Map(); // hlsUrl -> { name, hlsUrl, path }
@@ -29,6 +33,20 @@ function layout(n) {
   tileSelect.replaceChildren(...tiles.map((_, i) => el('option', { value: i, text: `${i + 1}` })));
   select(Math.min(selectedTile, n - 1));
   applyLabels(wall);
+  document.getElementById('wall-layout').value = String(n);
+  remember();
+}
+
+/// The wall in the address: its layout and each tile's path (empty tiles keep their place).
+function remember() {
+  const feeds = tiles.map((tile) => tile.source?.path ?? '');
+  while (feeds.length && !feeds[feeds.length - 1]) feeds.pop();
+  updateRoute({ params: { layout: tiles.length, feeds: feeds.join(',') } });
+}
+
+/// A source for `path` as the wall plays it (the player sends the caller's token as a header).
+export function sourceFor(path, name = path) {
+  return { name, path, hlsUrl: `/hls/${path}/index.m3u8` };
 }
 
 function select(index) {
@@ -37,14 +55,27 @@ function select(index) {
   document.getElementById('wall-tile').value = index;
 }
 
-function focus(index) {
+function focus(index, on = !tiles[index].node.classList.contains('focused')) {
   const tile = tiles[index];
-  const on = !tile.node.classList.contains('focused');
   for (const other of tiles) other.node.classList.remove('focused');
   tile.node.classList.toggle('focused', on);
   if (on) tile.node.parentElement.prepend(tile.node);
   else tiles.forEach((x) => x.node.parentElement.append(x.node));
   tile.node.querySelector('.tile-focus').textContent = on ? t('unfocus') : t('focus');
+}
+
+/// Shows a joint session's focus feed focused on this wall, putting it on a free tile if it is
+/// not there yet (never over a feed the hall chose).
+function sessionFocus(path, name) {
+  for (const tile of tiles) tile.node.classList.toggle('session-focus', tile.source?.path === path);
+  let index = tiles.findIndex((tile) => tile.source?.path === path);
+  if (index < 0) {
+    index = tiles.findIndex((tile) => !tile.source);
+    if (index < 0) return;
+    put(index, sourceFor(path, name));
+  }
+  tiles[index].node.classList.add('session-focus');
+  focus(index, true);
 }
 
 /// Puts `source` ({name, hlsUrl}) into tile `index` (null empties it).
@@ -54,10 +85,11 @@ export function put(index, source) {
   tile.player = null;
   tile.source = source;
   const node = tile.node;
+  node.classList.remove('session-focus');
   node.dataset.path = source?.path ?? '';
   node.querySelector('.tile-name').textContent = source ? source.name : `${index + 1} · ${t('noSource')}`;
   for (const k of ['status', 'bitrate', 'delay']) node.querySelector(`.tile-${k}`).textContent = '';
-  if (!source) return;
+  if (!source) { remember(); return; }
   const status = node.querySelector('.tile-status');
   const player = new LowLatencyPlayer(node.querySelector('video'), source.hlsUrl, {
     token: token(),
@@ -81,6 +113,7 @@ export function put(index, source) {
   });
   tile.player = player;
   player.start();
+  remember();
 }
 
 export function addSource(source) {
@@ -96,23 +129,46 @@ async function refreshPaths() {
   for (const p of paths) if (p.status !== 'offline') addSource({ name: p.path, hlsUrl: p.hlsUrl, path: p.path });
 }
 
-export function startWall(state) {
-  state.wall = { tiles, put, addSource };
-  layout(4);
+/// Puts several sources on the wall at once: the first into tile `index`, the rest into the free
+/// tiles after it (then any free tile). Returns the tiles used.
+function putMany(index, list) {
+  const used = [];
+  for (const source of list) {
+    let at = used.length === 0 ? index : tiles.findIndex((tile, i) => i > used[used.length - 1] && !tile.source);
+    if (at < 0) at = tiles.findIndex((tile) => !tile.source);
+    if (at < 0) break;
+    put(at, source);
+    used.push(at);
+  }
+  return used;
+}
+
+export function startWall(state, params = new URLSearchParams()) {
+  state.wall = { tiles, put, addSource, sessionFocus };
+  const size = Number(params.get('layout'));
+  layout([1, 4, 9, 16].includes(size) ? size : 4);
+  // The feeds named in the address, each in its place.
+  (params.get('feeds') ?? '').split(',').slice(0, tiles.length).forEach((path, i) => {
+    if (isSourcePath(path)) put(i, sourceFor(path));
+  });
   document.getElementById('wall-layout').addEventListener('change', (e) => layout(Number(e.target.value)));
   document.getElementById('wall-tile').addEventListener('change', (e) => select(Number(e.target.value)));
   document.getElementById('wall-controls').addEventListener('submit', (e) => {
     e.preventDefault();
-    const url = document.getElementById('wall-source').value;
-    const source = [...sources.values()].find((s) => s.hlsUrl === url);
-    if (source) put(selectedTile, source);
+    const chosen = [...document.getElementById('wall-source').selectedOptions]
+      .map((o) => [...sources.values()].find((s) => s.hlsUrl === o.value)).filter(Boolean);
+    putMany(selectedTile, chosen);
   });
+  // 上墙观看 elsewhere in the console puts the feed (or feeds) on the wall and stays where it is.
   document.addEventListener('fieldrelay:watch', (e) => {
-    addSource(e.detail);
+    const list = Array.isArray(e.detail) ? e.detail : [e.detail];
+    for (const source of list) addSource(source);
+    const fresh = list.filter((source) => !tiles.some((tile) => tile.source?.path === source.path));
     const free = tiles.findIndex((tile) => !tile.source);
-    put(free >= 0 ? free : selectedTile, e.detail);
-    document.dispatchEvent(new CustomEvent('fieldrelay:show', { detail: 'wall' }));
+    const used = fresh.length ? putMany(free >= 0 ? free : selectedTile, fresh) : [];
+    toast(`${t('onWall')}: ${used.map((i) => `${t('tile')} ${i + 1}`).join(', ') || t('alreadyOnWall')}`);
   });
+  document.addEventListener('fieldrelay:focus', (e) => sessionFocus(e.detail.path, e.detail.name));
   refreshPaths().catch(() => {});
   setInterval(() => refreshPaths().catch(() => {}), 5000);
 }
