@@ -251,4 +251,38 @@ struct ConsoleWallTests {
         page.close()
         await gateway.stop()
     }
+
+    @Test("times carry the date when not today; grades show their names and customary colours in both languages")
+    func timesAndGrades() async throws {
+        let gateway = try await RunningGateway.start()
+        let browser = try await Chromium.launch()
+        defer { browser.terminate() }
+        let page = try await browser.newPage()
+        try await signIn(page, gateway, token: try await gateway.organisationToken(Self.township))
+        // Today 16:00 against tomorrow 09:00 (a final report due tomorrow must not read as earlier).
+        let formatted = try await page.evaluate("""
+            import('/console/api.js').then(({ formatTime }) => {
+              const now = new Date(2026, 11, 7, 15, 0, 0);
+              return [formatTime(new Date(2026, 11, 7, 16, 0, 0), now), formatTime(new Date(2026, 11, 8, 9, 0, 0), now),
+                      formatTime(new Date(2025, 11, 31, 9, 0, 0), now), formatTime('not a date', now)];
+            })
+            """) as? [String]
+        let times = try #require(formatted)
+        #expect(times[0] == "16:00:00", "\(times)")
+        #expect(times[1].hasSuffix("09:00:00") && times[1].count > "09:00:00".count && times[1].contains("12") && times[1].contains("08"), "\(times)")
+        #expect(times[2].contains("2025"), "\(times)")
+        #expect(times[3] == "")
+        _ = try await page.evaluate("document.querySelector('#nav button[data-view=reporting]').click()")
+        let options = try await page.evaluate("[...document.querySelectorAll('#inc-grade option')].map(o => o.textContent)") as? [String]
+        #expect(options == ["IV 一般", "III 较大", "II 重大", "I 特别重大"])
+        let colours = try await page.evaluate("""
+            import('/console/api.js').then(({ gradeBadge }) => ['IV', 'III', 'II', 'I'].map((g) => {
+              const b = gradeBadge(g, (k) => k); document.body.append(b); const c = getComputedStyle(b).backgroundColor; b.remove(); return c; }))
+            """) as? [String]
+        #expect(colours == ["rgb(31, 111, 235)", "rgb(242, 204, 12)", "rgb(240, 136, 62)", "rgb(229, 83, 75)"], "\(colours ?? [])")
+        _ = try await page.evaluate("document.getElementById('lang').click()")
+        #expect(try await page.evaluate("document.querySelector('#inc-grade option[value=I]').textContent") as? String == "I especially serious")
+        page.close()
+        await gateway.stop()
+    }
 }

@@ -57,3 +57,11 @@ export function formatTime(value, now = new Date()) {
   const date = d.toLocaleDateString(document.documentElement.lang || undefined, { year: d.getFullYear() === now.getFullYear() ? undefined : 'numeric', month: '2-digit', day: '2-digit' });
   return `${date} ${time}`;
 }
+
+/// An emergency grade as people read it: its numeral, its name (一般, 较大, 重大, 特别重大) and its
+/// customary colour (IV blue, III yellow, II orange, I red).
+export function gradeBadge(grade, t) {
+  if (!grade) return null;
+  const node = el('span', { class: `grade grade-${grade}`, 'data-grade': grade, text: `${grade} ${t(`grade${grade}`)}` });
+  return node;
+}

@@ -23,6 +23,7 @@ const dictionary = {
     invited: '已邀请', joined: '已加入', left: '已退出', removed: '已移除', none: '无', incident: '事件',
     count: '数量', roomList: '视频室列表', open: '打开', closed: '已结束', refresh: '刷新', due: '截止',
     starting: '连接中', lost: '信号中断', ended: '访问已结束', since: '自', lastFrame: '最后画面',
+    gradeIV: '一般', gradeIII: '较大', gradeII: '重大', gradeI: '特别重大',
     onWall: '已上墙', alreadyOnWall: '已在墙上', watchAll: '全部上墙', sessionFocus: '会商焦点',
   },
   en: {
@@ -47,6 +48,7 @@ const dictionary = {
     invited: 'invited', joined: 'joined', left: 'left', removed: 'removed', none: 'none', incident: 'Incident',
     count: 'Count', roomList: 'Room list', open: 'open', closed: 'closed', refresh: 'Refresh', due: 'due',
     starting: 'connecting', lost: 'signal lost', ended: 'access ended', since: 'since', lastFrame: 'last frame',
+    gradeIV: 'general', gradeIII: 'major', gradeII: 'serious', gradeI: 'especially serious',
     onWall: 'On the wall', alreadyOnWall: 'already on the wall', watchAll: 'All on the wall', sessionFocus: 'session focus',
   },
 };
@@ -70,4 +72,5 @@ export function applyLabels(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
   for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-grade-label]')) el.textContent = `${el.dataset.gradeLabel} ${t(`grade${el.dataset.gradeLabel}`)}`;
 }

@@ -2,7 +2,7 @@
 // feeds, invite, escalate, hand over, file reports (overdue shows), close; the session's record
 // as a live timeline (Server-Sent Events). Open sessions are polled, so a county or city hall
 // sees an invitation arrive without reloading.
-import { api, el, token } from './api.js';
+import { api, el, formatTime, gradeBadge, token } from './api.js';
 import { applyLabels, t } from './i18n.js';
 import { villagesOf } from './rooms.js';
 import { toast } from './app.js';
@@ -61,7 +61,7 @@ async function refreshSessions() {
     const invited = me?.state === 'invited';
     if (invited) invitations += 1;
     return el('li', { 'data-session': s.id, class: invited ? 'invited' : '' },
-      el('button', { type: 'button', class: 'session-open', onclick: () => openSession(s.id) }, `${s.id} · ${t('grade')} ${s.grade ?? ''} · ${t('host')} ${s.host}`),
+      el('button', { type: 'button', class: 'session-open', onclick: () => openSession(s.id) }, `${s.id} · ${t('host')} ${s.host} `, gradeBadge(s.grade, t)),
       invited ? el('span', { class: 'badge', text: t('invited') }) : null,
       invited ? el('button', { type: 'button', class: 'session-join', onclick: async () => { await act(`/api/v1/sessions/${s.id}/join`); await refreshSessions(); openSession(s.id); } }, t('join')) : null);
   }));
@@ -112,7 +112,7 @@ async function renderSession(id) {
   const isHost = session.host === state.me.org;
   const refresh = () => renderSession(id);
   const parts = [
-    el('h2', { text: `${incident.title} · ${t(incident.category)} · ${t('grade')} ${incident.grade}` }),
+    el('h2', {}, `${incident.title} · ${t(incident.category)} `, gradeBadge(incident.grade, t)),
     el('p', {}, `${session.id} · ${t(session.state === 'open' ? 'open' : 'closed')} · ${t('host')}: ${session.host} `,
       incident.overdue ? el('span', { class: 'badge overdue', id: 'overdue-badge', text: t('overdue') }) : null),
     el('h3', { text: t('participants') }),
@@ -126,7 +126,7 @@ async function renderSession(id) {
       acts() && open && me?.state === 'joined' ? el('button', { type: 'button', onclick: async () => { await act(`${base}/focus`, { path: f.path }); refresh(); } }, t('focus')) : null))),
     el('h3', { text: t('report') }),
     el('ul', { class: 'list', id: 'reports' }, ...incident.reports.map((r) => el('li', { text: `${String(r.stage).split(' ').map((w, i) => (i ? w : t(w))).join(' ')} · ${r.author} · ${r.text}` })),
-      ...incident.reporting.due.map((d) => el('li', {}, `${t('due')} ${t(d.stage)} ${new Date(d.dueAt).toLocaleTimeString()}`, d.isOverdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null))),
+      ...incident.reporting.due.map((d) => el('li', {}, `${t('due')} ${t(d.stage)} ${formatTime(d.dueAt)}`, d.isOverdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null))),
   ];
   if (acts() && open && me?.state === 'invited') {
     parts.push(el('div', { class: 'actions' }, el('button', { type: 'button', id: 'join-session', onclick: async () => { await act(`${base}/join`); refresh(); refreshSessions(); } }, t('join'))));
@@ -176,7 +176,7 @@ async function openSession(id) {
       const event = JSON.parse(message.data);
       if (seen.has(event.seq)) return;
       seen.add(event.seq);
-      timeline.append(el('li', { 'data-kind': event.kind }, el('time', { text: new Date(event.at).toLocaleTimeString() }), describe(event)));
+      timeline.append(el('li', { 'data-kind': event.kind }, el('time', { datetime: event.at, text: formatTime(event.at) }), describe(event)));
       timeline.scrollTop = timeline.scrollHeight;
       clearTimeout(openSession.timer);
       openSession.timer = setTimeout(() => renderSession(id).catch(() => {}), 300);
