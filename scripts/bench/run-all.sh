@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 mode=()
 [ "${1:-}" = "--smoke" ] && mode=(--smoke)
 failed=()
-for script in ingest.sh scale.sh serve.sh latency.sh; do
+for script in ingest.sh scale.sh serve.sh latency.sh wall-delay.sh; do
   echo "=== $script ${mode[*]}"
   started=$SECONDS
   # Bounded: a smoke run that hangs fails CI instead of holding it.
