@@ -5,6 +5,7 @@ import { applyLabels, currentLanguage, setLanguage, t } from './i18n.js';
 import { startRooms } from './rooms.js';
 import { startWall } from './wall.js';
 import { startReporting } from './reporting.js';
+import { startIncidents } from './incidents.js';
 import { currentRoute, updateRoute } from './route.js';
 
 export const state = { me: null, view: 'rooms' };
@@ -42,6 +43,7 @@ async function signIn() {
   startRooms(state);
   startWall(state, route.params);
   startReporting(state, route.params);
+  startIncidents(state, route.params);
   show(route.view ?? 'rooms', { record: !route.view });
   // Back and Forward move between views.
   window.addEventListener('popstate', () => { const r = currentRoute(); if (r.view) show(r.view, { record: false }); });

@@ -24,6 +24,8 @@ const dictionary = {
     count: '数量', roomList: '视频室列表', open: '打开', closed: '已结束', refresh: '刷新', due: '截止',
     starting: '连接中', lost: '信号中断', ended: '访问已结束', since: '自', lastFrame: '最后画面',
     gradeIV: '一般', gradeIII: '较大', gradeII: '重大', gradeI: '特别重大',
+    incidents: '事件', show: '显示', incidentOpen: '处置中', incidentClosed: '已办结', sessionLive: '会商中', reporter: '报告单位',
+    sessionHistory: '联报会商', sessionCount: '会商次数', incidentClosedByFinal: '终报已提交，事件已办结',
     onWall: '已上墙', alreadyOnWall: '已在墙上', watchAll: '全部上墙', sessionFocus: '会商焦点',
   },
   en: {
@@ -49,6 +51,8 @@ const dictionary = {
     count: 'Count', roomList: 'Room list', open: 'open', closed: 'closed', refresh: 'Refresh', due: 'due',
     starting: 'connecting', lost: 'signal lost', ended: 'access ended', since: 'since', lastFrame: 'last frame',
     gradeIV: 'general', gradeIII: 'major', gradeII: 'serious', gradeI: 'especially serious',
+    incidents: 'Incidents', show: 'Show', incidentOpen: 'in progress', incidentClosed: 'closed', sessionLive: 'in session', reporter: 'Reported by',
+    sessionHistory: 'Joint sessions', sessionCount: 'sessions', incidentClosedByFinal: 'Final report filed: the incident is closed',
     onWall: 'On the wall', alreadyOnWall: 'already on the wall', watchAll: 'All on the wall', sessionFocus: 'session focus',
   },
 };

@@ -40,6 +40,7 @@ async function createIncident(event) {
     villageCode, category: document.getElementById('inc-category').value, grade: document.getElementById('inc-grade').value,
     title: document.getElementById('inc-title').value, report: document.getElementById('inc-report').value || undefined,
   });
+  document.dispatchEvent(new CustomEvent('fieldrelay:incident', { detail: incident.id }));
   const out = document.getElementById('incident-created');
   out.replaceChildren(`${t('incident')} ${incident.id} `, el('button', {
     type: 'button', id: 'start-session', onclick: async () => {
