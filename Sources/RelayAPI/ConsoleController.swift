@@ -8,12 +8,14 @@ import RoomRegistry
 /// resources (`Sources/RelayAPI/Console`, copied by SwiftPM), and the two small routes it needs
 /// to know who signed in:
 ///
-/// - `GET /api/v1/me`: `{kind: admin|organisation, org, name, level, areaCode}` for the token.
+/// - `GET /api/v1/me`: `{kind: admin|organisation, org, name, level, areaCode, mapTilesUrl}` for
+///   the token (`mapTilesUrl`: the configured `console.mapTilesUrl`, or null).
 /// - `GET /api/v1/me/areas`: the area tree cut to the caller's jurisdiction (the registry's
 ///   `/api/v1/areas` is admin-only; a township still needs its villages to open an incident).
 struct ConsoleController: Sendable {
     let reporting: ReportingContext
     let registry: Registry?
+    var mapTilesUrl: String = ""
 
     func addRoutes(to router: Router<RelayRequestContext>) {
         router.get("/") { _, _ in try ConsoleAssets.response("index.html") }
@@ -34,13 +36,14 @@ struct ConsoleController: Sendable {
 
     /// Who the caller is, by the same token resolution as the rest of the API.
     func me(_ request: Request, _ context: RelayRequestContext) async throws -> Me {
+        let tiles = mapTilesUrl.isEmpty ? nil : mapTilesUrl
         switch try await reporting.caller(request, context, readOnly: true) {
         case .admin:
-            return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil)
+            return Me(kind: "admin", org: nil, name: "admin", level: "admin", areaCode: nil, mapTilesUrl: tiles)
         case .organisation(let id):
             let organisation = reporting.coordinator.directory.organisation(id: id)
             return Me(kind: "organisation", org: id, name: organisation?.name ?? id,
-                      level: organisation?.level.rawValue ?? "unknown", areaCode: organisation?.areaCode)
+                      level: organisation?.level.rawValue ?? "unknown", areaCode: organisation?.areaCode, mapTilesUrl: tiles)
         }
     }
 
@@ -63,5 +66,6 @@ struct ConsoleController: Sendable {
         var name: String
         var level: String
         var areaCode: String?
+        var mapTilesUrl: String?
     }
 }

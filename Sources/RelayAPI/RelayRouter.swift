@@ -23,12 +23,15 @@ public enum RelayRouter {
         public var edgeCounters: HTTPEdgeCounters
         /// Served segments, parts and init sections as ready buffers; the application sweeps it.
         public var mediaCache: MediaBufferCache
+        /// The console's map tile server (an XYZ template), or empty for none.
+        public var mapTilesUrl: String
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(10),
                     publicHost: String = "", srtPort: Int = 9000, defaultLowLatency: Bool = true,
                     maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters(),
-                    mediaCache: MediaBufferCache = MediaBufferCache()) {
+                    mediaCache: MediaBufferCache = MediaBufferCache(), mapTilesUrl: String = "") {
             self.mediaCache = mediaCache
+            self.mapTilesUrl = mapTilesUrl
             self.defaultLowLatency = defaultLowLatency
             self.maxHeldRequests = maxHeldRequests
             self.edgeCounters = edgeCounters
@@ -80,7 +83,7 @@ public enum RelayRouter {
             let visible = paths.allPaths().filter { canSee($0.name) }
             return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
         }
-        ConsoleController(reporting: reporting, registry: registry).addRoutes(to: router)
+        ConsoleController(reporting: reporting, registry: registry, mapTilesUrl: configuration.mapTilesUrl).addRoutes(to: router)
         return router
     }
 

@@ -210,7 +210,8 @@ extension RelayApplication {
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
             publicHost: configuration.srt.publicHost, srtPort: srt.boundPort ?? configuration.srt.port,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
-            maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters, mediaCache: mediaCache)) {
+            maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters, mediaCache: mediaCache,
+            mapTilesUrl: configuration.console.mapTilesUrl)) {
             metricsBackend.render(metrics)
         }
         let httpPortBox = PortBox()

@@ -104,6 +104,10 @@ extension RelayConfiguration {
                   "must be 0 (never) or 1-3600 seconds", memory.trimIntervalSeconds)
         try check((0...32_768).contains(memory.mapBlocksFromKiB), "memory.mapBlocksFromKiB",
                   "must be 0 (glibc's own threshold) or 1-32768 KiB", memory.mapBlocksFromKiB)
+        let tiles = console.mapTilesUrl
+        try check(tiles.isEmpty || ((tiles.hasPrefix("http://") || tiles.hasPrefix("https://") || tiles.hasPrefix("/"))
+                                    && ["{z}", "{x}", "{y}"].allSatisfy(tiles.contains) && tiles.count <= 500),
+                  "console.mapTilesUrl", "must be empty or an http(s) URL (or a path) with {z}, {x} and {y}", tiles)
         try check((0...600).contains(paths.backfillSeconds), "paths.backfillSeconds", "must be 0-600 seconds", paths.backfillSeconds)
     }
 

@@ -16,6 +16,7 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
     public var hls = HLS()
     public var paths = Paths()
     public var memory = Memory()
+    public var console = Console()
 
     public init() {}
 
@@ -83,6 +84,15 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
         /// Blocks of at least this many KiB get pages of their own (mmap), given back when freed;
         /// 0 keeps glibc's sliding threshold.
         public var mapBlocksFromKiB: Int = 128
+    }
+
+    /// The web console.
+    public struct Console: Sendable, Equatable, Codable {
+        /// A map tile server the console draws under its maps, as an XYZ template with {z}, {x} and
+        /// {y} (for example a deployment's 天地图 or its own tile server on the closed network);
+        /// empty: the console draws the registry's coordinates on a plain background, with no
+        /// external service.
+        public var mapTilesUrl: String = ""
     }
 
     public struct Paths: Sendable, Equatable, Codable {

@@ -4,7 +4,8 @@
 // shown lives in the address (`?incident=ID`), so a reload comes back to it.
 import { api, el, formatTime, gradeBadge } from './api.js';
 import { t } from './i18n.js';
-import { villagesOf } from './rooms.js';
+import { roomsWithCoordinates, villagesOf } from './rooms.js';
+import { distanceKm, drawMap } from './map.js';
 import { toast } from './app.js';
 import { updateRoute } from './route.js';
 
@@ -74,6 +75,7 @@ async function renderIncident(id, { force = false } = {}) {
       ` ${t(s.state === 'open' ? 'sessionLive' : 'closed')} · ${t('host')} ${s.host ?? ''} · ${formatTime(s.createdAt)}${s.closedAt ? ` – ${formatTime(s.closedAt)}` : ''}`))),
   ];
   if (sessions.length === 0) parts[parts.length - 1].append(el('li', { text: t('none') }));
+  parts.push(...placeAndNearby(incident));
   if (mayAct && !incident.openSession) {
     parts.push(el('div', { class: 'actions' }, el('button', {
       type: 'button', id: 'incident-new-session',
@@ -105,6 +107,34 @@ async function renderIncident(id, { force = false } = {}) {
   panel.replaceChildren(...parts);
 }
 
+/// Where the incident is and the rooms nearest to it (from the registry's coordinates), each of
+/// which can go on the wall: the village room on the spot, and its neighbours' views.
+function placeAndNearby(incident) {
+  const rooms = roomsWithCoordinates();
+  const code = incident.villageCode ?? incident.townshipCode ?? '';
+  const around = rooms.filter((r) => r.code.startsWith(code));
+  if (!around.length) return [];
+  const place = {
+    latitude: around.reduce((s, r) => s + r.latitude, 0) / around.length,
+    longitude: around.reduce((s, r) => s + r.longitude, 0) / around.length,
+  };
+  const nearby = rooms.map((r) => ({ room: r, km: distanceKm(place, r) })).filter((n) => n.km <= 20)
+    .sort((a, b) => a.km - b.km).slice(0, 8);
+  const canvas = el('canvas', { id: 'incident-map', width: 360, height: 220, role: 'img', 'aria-label': t('placeAndNearby') });
+  canvas.dataset.points = nearby.length;
+  requestAnimationFrame(() => drawMap(canvas, { points: nearby.map((n) => n.room), marker: place, tilesUrl: state.me.mapTilesUrl ?? null }));
+  const watch = (r) => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: r.name, hlsUrl: `/hls/room/${r.code}/index.m3u8`, path: `room/${r.code}` } }));
+  return [
+    el('h3', { text: t('placeAndNearby') }),
+    canvas,
+    el('ul', { class: 'list', id: 'incident-nearby' }, ...nearby.map(({ room, km }) => el('li', { 'data-code': room.code, 'data-status': room.status ?? 'offline' },
+      el('span', { class: `dot ${room.status ?? 'offline'}`, title: t(room.status ?? 'offline') }),
+      el('span', { title: `room/${room.code}`, text: room.name }),
+      el('span', { class: 'muted', text: `${km.toFixed(1)} km` }),
+      el('button', { type: 'button', class: 'nearby-watch', onclick: () => watch(room) }, t('watch'))))),
+  ];
+}
+
 export async function openIncident(id) {
   current = id;
   updateRoute({ params: { incident: id } });
@@ -119,6 +149,8 @@ export function startIncidents(appState, params = new URLSearchParams()) {
   // A new incident (made in this console) is listed and shown at once.
   document.addEventListener('fieldrelay:incident', (e) => { refreshIncidents().then(() => openIncident(e.detail)).catch(() => {}); });
   document.addEventListener('fieldrelay:areas', () => refreshIncidents().catch(() => {}));
+  // The rooms' coordinates arrive: draw the shown incident's place and neighbours.
+  document.addEventListener('fieldrelay:rooms', () => { if (current) renderIncident(current, { force: !document.getElementById('incident-map') }).catch(() => {}); });
   const remembered = params.get('incident');
   if (remembered && /^[A-Za-z0-9_-]{1,64}$/.test(remembered)) openIncident(remembered).catch(() => updateRoute({ params: { incident: null } }));
   refreshIncidents().catch(() => {});

@@ -2,9 +2,14 @@
 // from the rooms' coordinates), and a room's detail with live figures as sparklines.
 import { api, el, formatBitrate } from './api.js';
 import { applyLabels, t } from './i18n.js';
+import { drawMap as draw } from './map.js';
 
 const countNodes = new Map(); // area code -> <span> showing online/total
-let rooms = []; // every room with coordinates (admin), for the map
+let rooms = []; // every room of the caller's jurisdiction with coordinates, for the maps
+let tilesUrl = null;
+
+/// The rooms of the caller's jurisdiction with their coordinates and status (for the maps).
+export function roomsWithCoordinates() { return rooms; }
 let selected = null;
 let detailTimer = null;
 
@@ -68,7 +73,7 @@ async function search(state) {
     if (status) params.set('status', status);
     found = (await api(`/api/v1/rooms?${params}`)).rooms;
   } else {
-    // Organisations read the tree of their own jurisdiction (the registry list is admin-only).
+    // Organisations search the tree of their own jurisdiction (with live counts).
     found = villagesOf(state.areas || []).filter((v) => (!q || v.name.includes(q) || v.code.startsWith(q)))
       .map((v) => ({ code: v.code, name: v.name, status: v.roomsOnline ? 'online' : 'offline' }))
       .filter((r) => !status || r.status === status).slice(0, 50);
@@ -91,38 +96,14 @@ async function loadAllRooms() {
   } while (cursor);
   rooms = all;
   drawMap();
-}
-
-const colours = { online: '#4cd07d', reconnecting: '#ffcc4d', stalled: '#ffcc4d', offline: '#6b7785' };
-
-function projection(canvas) {
-  const lats = rooms.map((r) => r.latitude), lons = rooms.map((r) => r.longitude);
-  const [minLat, maxLat, minLon, maxLon] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-  const pad = 12, w = canvas.width - 2 * pad, h = canvas.height - 2 * pad;
-  const scale = Math.min(w / (maxLon - minLon || 1), h / (maxLat - minLat || 1));
-  return (r) => [pad + (r.longitude - minLon) * scale, pad + (maxLat - r.latitude) * scale];
+  document.dispatchEvent(new CustomEvent('fieldrelay:rooms'));
 }
 
 function drawMap() {
   const canvas = document.getElementById('map');
-  const g = canvas.getContext('2d');
-  g.fillStyle = '#0d141b';
-  g.fillRect(0, 0, canvas.width, canvas.height);
-  if (!rooms.length) return;
-  const project = projection(canvas);
-  // Offline first, so the few live rooms are drawn on top.
-  for (const status of ['offline', 'reconnecting', 'stalled', 'online']) {
-    g.fillStyle = colours[status];
-    for (const r of rooms) {
-      if (r.status !== status) continue;
-      const [x, y] = project(r);
-      g.fillRect(x - (status === 'online' ? 2.5 : 1), y - (status === 'online' ? 2.5 : 1), status === 'online' ? 5 : 2, status === 'online' ? 5 : 2);
-    }
-  }
-  if (selected) {
-    const room = rooms.find((r) => r.code === selected);
-    if (room) { const [x, y] = project(room); g.strokeStyle = '#ffb13b'; g.lineWidth = 2; g.strokeRect(x - 6, y - 6, 12, 12); }
-  }
+  canvas.dataset.points = rooms.length;
+  document.getElementById('map-note').hidden = rooms.length > 0;
+  drawMap.project = draw(canvas, { points: rooms, selected: rooms.find((r) => r.code === selected), tilesUrl, onTile: () => drawMap() });
 }
 
 function sparkline(values, max) {
@@ -146,13 +127,11 @@ export async function selectRoom(code, name, state) {
   const history = { bitrate: [], rtt: [], loss: [] };
   const watch = () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name, hlsUrl: `/hls/room/${code}/index.m3u8`, path: `room/${code}` } }));
   const render = async () => {
-    if (state.me.kind !== 'admin') {
-      box.replaceChildren(el('h2', { text: name }), el('p', { text: `room/${code}` }),
-        el('button', { type: 'button', onclick: watch, 'data-i18n': 'watch' }, t('watch')));
+    let room;
+    try { room = await api(`/api/v1/rooms/${code}`); } catch {
+      box.replaceChildren(el('h2', { text: name }), el('p', { text: `room/${code}` }), el('button', { type: 'button', onclick: watch }, t('watch')));
       return;
     }
-    let room;
-    try { room = await api(`/api/v1/rooms/${code}`); } catch { return; }
     const live = room.live?.figures ?? room.live ?? {};
     history.bitrate.push(live.bitrate ?? 0); history.rtt.push(live.rttMs ?? 0); history.loss.push(live.lossPercent ?? 0);
     for (const k of Object.keys(history)) if (history[k].length > 30) history[k].shift();
@@ -176,21 +155,19 @@ export function startRooms(state) {
   document.getElementById('room-search').addEventListener('submit', (e) => { e.preventDefault(); search(state); });
   document.getElementById('room-q').addEventListener('input', () => { clearTimeout(search.timer); search.timer = setTimeout(() => search(state), 250); });
   document.getElementById('room-status').addEventListener('change', () => search(state));
+  // Every caller's map: the admin's and the city's all 2,911 rooms, a county's or a township's own
+  // (the registry scopes the list), a department none (it sees feeds only through sessions).
   const canvas = document.getElementById('map');
-  if (state.me.kind === 'admin') {
-    loadAllRooms().catch(() => {});
-    setInterval(() => loadAllRooms().catch(() => {}), 15000);
-    canvas.addEventListener('click', (event) => {
-      if (!rooms.length) return;
-      const rect = canvas.getBoundingClientRect();
-      const x = (event.clientX - rect.left) * (canvas.width / rect.width), y = (event.clientY - rect.top) * (canvas.height / rect.height);
-      const project = projection(canvas);
-      let best = null, bestDistance = Infinity;
-      for (const r of rooms) { const [px, py] = project(r); const d = (px - x) ** 2 + (py - y) ** 2; if (d < bestDistance) { bestDistance = d; best = r; } }
-      if (best) selectRoom(best.code, best.name, state);
-    });
-  } else {
-    canvas.hidden = true;
-  }
+  tilesUrl = state.me.mapTilesUrl ?? null;
+  loadAllRooms().catch(() => {});
+  setInterval(() => loadAllRooms().catch(() => {}), 15000);
+  canvas.addEventListener('click', (event) => {
+    if (!rooms.length || !drawMap.project) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = (event.clientX - rect.left) * (canvas.width / rect.width), y = (event.clientY - rect.top) * (canvas.height / rect.height);
+    let best = null, bestDistance = Infinity;
+    for (const r of rooms) { const [px, py] = drawMap.project(r); const d = (px - x) ** 2 + (py - y) ** 2; if (d < bestDistance) { bestDistance = d; best = r; } }
+    if (best) selectRoom(best.code, best.name, state);
+  });
   applyLabels(document);
 }
