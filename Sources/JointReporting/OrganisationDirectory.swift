@@ -17,9 +17,29 @@ public protocol OrganisationDirectory: Sendable {
     /// Whether `org`'s jurisdiction contains `path`. Has a default implementation (below) that a
     /// registry may replace with an indexed one.
     func jurisdiction(of org: String, contains path: SourcePath) -> Bool
+
+    /// A source's name for people (a village room's, a body camera's, a hall's organisation's),
+    /// nil when unknown: responses carry it beside the code so that consoles show names. Has a
+    /// default implementation that knows only halls.
+    func displayName(of path: SourcePath) async -> String?
+
+    /// An area's name (a village's, a township's), nil when unknown.
+    func areaName(_ code: String) async -> String?
 }
 
 extension OrganisationDirectory {
+    public func displayName(of path: SourcePath) async -> String? {
+        if case .hall(let org) = path { return organisation(id: org)?.name }
+        return nil
+    }
+
+    public func areaName(_ code: String) async -> String? { nil }
+
+    /// An organisation's name, nil when unknown.
+    public func name(ofOrganisation id: String) -> String? {
+        organisation(id: id)?.name
+    }
+
     /// The area a source belongs to: a room its village; a camera its owner's area; a hall its
     /// organisation's area. `nil` when the owner is unknown.
     public func areaCode(of path: SourcePath) -> String? {

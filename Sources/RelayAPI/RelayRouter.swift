@@ -2,6 +2,7 @@ import Foundation
 import HLSPackager
 import HTTPTypes
 import Hummingbird
+import JointReporting
 import Logging
 import RoomRegistry
 import StreamHub
@@ -80,8 +81,13 @@ public enum RelayRouter {
             case nil:
                 break
             }
-            let visible = paths.allPaths().filter { canSee($0.name) }
-            return try jsonResponse(PathList(paths: visible.map { PathInfo($0.snapshot) }))
+            var listed: [PathInfo] = []
+            for path in paths.allPaths() where canSee(path.name) {
+                var info = PathInfo(path.snapshot)
+                if let source = try? JointReporting.SourcePath(parsing: info.path) { info.name = await reporting.coordinator.directory.displayName(of: source) }
+                listed.append(info)
+            }
+            return try jsonResponse(PathList(paths: listed))
         }
         ConsoleController(reporting: reporting, registry: registry, mapTilesUrl: configuration.mapTilesUrl).addRoutes(to: router)
         return router
@@ -104,6 +110,8 @@ struct PathList: Encodable {
 
 struct PathInfo: Encodable {
     var path: String
+    /// The source's name for people (a room's, a body camera's, a hall's), nil when unknown.
+    var name: String?
     var status: String
     var since: Date
     var publisher: String?

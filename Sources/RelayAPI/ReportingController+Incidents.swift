@@ -83,12 +83,15 @@ extension ReportingController {
     }
 
     func incidentView(_ id: String, as viewer: Viewer) async throws -> ReportingResponse.IncidentView {
-        try await domain { () async throws(ReportingError) in
+        var view = try await domain { () async throws(ReportingError) in
             let incident = try await coordinator.incident(id: id, as: viewer)
             let status = try await coordinator.reportingStatus(incidentId: id, as: viewer)
             let sessions = try await coordinator.sessions(ofIncident: id, as: viewer)
             return ReportingResponse.IncidentView(incident, status: status, sessions: sessions)
         }
+        view.reporterName = coordinator.directory.name(ofOrganisation: view.reporter)
+        if let place = view.villageCode ?? view.townshipCode { view.placeName = await coordinator.directory.areaName(place) }
+        return view
     }
 
     func incidentResponse(_ id: String, as viewer: Viewer, status: HTTPResponse.Status = .ok) async throws -> Response {

@@ -96,7 +96,17 @@ extension ReportingController {
     /// The session as `caller` sees it: every feed with an HLS URL the caller can play (a fresh
     /// viewer token), or none where the caller may know of the feed but not watch it.
     func sessionView(_ session: JointSession, for caller: Caller) async -> ReportingResponse.SessionView {
-        let grade = try? await coordinator.incident(id: session.incidentId, as: .admin).grade.rawValue
+        let incident = try? await coordinator.incident(id: session.incidentId, as: .admin)
+        let directory = coordinator.directory
+        var names: [String: String] = [:]
+        for feed in session.feeds { names[feed.path.description] = await directory.displayName(of: feed.path) }
+        var placeCode: String?
+        switch incident?.location {
+        case .village(let code)?: placeCode = code
+        case .township(let code)?: placeCode = code
+        case nil: placeCode = nil
+        }
+        let placeName = if let placeCode { await directory.areaName(placeCode) } else { String?.none }
         let feeds = session.feeds.map { feed in
             let path = feed.path.description
             let playable: Bool
@@ -105,13 +115,15 @@ extension ReportingController {
             case .organisation(let org): playable = coordinator.canView(org: org, path: feed.path)
             }
             return ReportingResponse.FeedView(
-                path: path, hlsUrl: playable ? context.hlsURL(path, for: caller.viewer) : nil,
+                path: path, name: names[path], hlsUrl: playable ? context.hlsURL(path, for: caller.viewer) : nil,
                 attachedBy: feed.attachedBy, attachedAt: feed.attachedAt, focus: session.focus == feed.path)
         }
         return ReportingResponse.SessionView(
-            id: session.id, incidentId: session.incidentId, state: session.state.rawValue, host: session.host, grade: grade,
+            id: session.id, incidentId: session.incidentId, state: session.state.rawValue, host: session.host,
+            hostName: directory.name(ofOrganisation: session.host), grade: incident?.grade.rawValue,
+            title: incident?.title, category: incident?.category.rawValue, placeCode: placeCode, placeName: placeName,
             participants: session.participants.map {
-                ReportingResponse.ParticipantView(org: $0.org, role: $0.role.rawValue, state: $0.state.rawValue,
+                ReportingResponse.ParticipantView(org: $0.org, name: directory.name(ofOrganisation: $0.org), role: $0.role.rawValue, state: $0.state.rawValue,
                                                   invitedBy: $0.invitedBy, since: $0.since)
             },
             feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt)

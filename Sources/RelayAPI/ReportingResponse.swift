@@ -20,6 +20,9 @@ enum ReportingResponse {
         var overdue: Bool
         var sessions: [String]
         var openSession: String?
+        /// Names for people beside the codes: the reporting organisation's, the place's.
+        var reporterName: String?
+        var placeName: String?
 
         init(_ incident: Incident, status: ReportingStatus, sessions: [JointSession]) {
             id = incident.id
@@ -43,6 +46,7 @@ enum ReportingResponse {
 
     struct ParticipantView: Encodable, Sendable {
         var org: String
+        var name: String?
         var role: String
         var state: String
         var invitedBy: String?
@@ -51,6 +55,8 @@ enum ReportingResponse {
 
     struct FeedView: Encodable, Sendable {
         var path: String
+        /// The source's name (a village room's, a body camera's, a hall's), nil when unknown.
+        var name: String?
         /// Playable by the caller (with a fresh viewer token), or null when the caller may know
         /// of the feed but not watch it (invited, not yet joined).
         var hlsUrl: String?
@@ -64,7 +70,14 @@ enum ReportingResponse {
         var incidentId: String
         var state: String
         var host: String
+        var hostName: String?
         var grade: String?
+        /// What the session is about, so an invitation says it: the incident's title, category
+        /// and place (code and name).
+        var title: String?
+        var category: String?
+        var placeCode: String?
+        var placeName: String?
         var participants: [ParticipantView]
         var feeds: [FeedView]
         var focus: String?

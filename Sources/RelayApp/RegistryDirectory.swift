@@ -13,6 +13,10 @@ import Synchronization
 final class RegistryDirectory: OrganisationDirectory, FeedCatalog {
     private let registry: Registry
     private let organisations: Mutex<[String: JointReporting.Organisation]>
+    /// Room and device names by path, read from the registry once and kept for `nameLifetime`
+    /// (every session view names its feeds; names change rarely).
+    private let names = Mutex<[String: (name: String?, read: ContinuousClock.Instant)]>([:])
+    private static let nameLifetime: Duration = .seconds(300)
 
     init(registry: Registry) async throws {
         self.registry = registry
@@ -53,6 +57,31 @@ final class RegistryDirectory: OrganisationDirectory, FeedCatalog {
                 .filter { $0.level == level && $0.jurisdictionContains(areaCode: areaCode) }
                 .min { $0.id < $1.id }
         }
+    }
+
+    func displayName(of path: JointReporting.SourcePath) async -> String? {
+        await cachedName(path.description) { [registry] in
+            switch path {
+            case .hall(let org): self.organisation(id: org)?.name
+            case .room(let code): try? await registry.room(code: code).name
+            case .camera(let id): try? await registry.device(id: id).name
+            }
+        }
+    }
+
+    func areaName(_ code: String) async -> String? {
+        await cachedName("area:\(code)") { [registry] in try? await registry.area(code: code).name }
+    }
+
+    private func cachedName(_ key: String, read: () async -> String?) async -> String? {
+        let now = ContinuousClock.now
+        if let cached = names.withLock({ $0[key] }), now - cached.read < Self.nameLifetime { return cached.name }
+        let name = await read()
+        names.withLock { table in
+            if table.count > 10_000 { table.removeAll() }
+            table[key] = (name, now)
+        }
+        return name
     }
 
     // MARK: - FeedCatalog

@@ -72,4 +72,53 @@ struct ConsoleIncidentTests {
         page.close()
         await gateway.stop()
     }
+
+    @Test("names instead of codes: the invitation says what, where and how grave; participants, host, feeds and tiles by name, codes on hover")
+    func namesInsteadOfCodes() async throws {
+        let gateway = try await RunningGateway.start()
+        let admin = gateway.client(gateway.adminToken)
+        let room = "520602001201"
+        let roomName = try #require(try await admin.must("GET", "/api/v1/rooms/\(room)").string("name"))
+        let camera = try #require(try await admin.must("GET", "/api/v1/devices/bc-520602001").string("name"))
+        let orgs = try await admin.must("GET", "/api/v1/orgs").objects("organisations")
+        func orgName(_ id: String) -> String? { orgs.first { $0.string("id") == id }?.string("name") }
+        let townshipName = try #require(orgName("520602001")), countyName = try #require(orgName("520602"))
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 60, keyframeSeconds: 1, size: "320x180"))
+        let publisher = try gateway.publish(clip, url: try await gateway.provisionedURL("room/\(room)"))
+        defer { publisher.terminate() }
+
+        let township = gateway.client(try await gateway.organisationToken("520602001"))
+        let incident = try #require(try await township.must("POST", "/api/v1/incidents", [
+            "villageCode": room, "category": "natural_disaster", "grade": "II", "title": "山体滑坡", "report": "road blocked"]).string("id"))
+        let session = try #require(try await township.must("POST", "/api/v1/incidents/\(incident)/sessions").string("id"))
+        try await township.must("POST", "/api/v1/sessions/\(session)/feeds", ["path": "room/\(room)"])
+        try await township.must("POST", "/api/v1/sessions/\(session)/feeds", ["path": "cam/bc-520602001"])
+        // Grade II invites the county hall by itself.
+
+        let browser = try await Chromium.launch()
+        defer { browser.terminate() }
+        let county = try await browser.newPage()
+        try await county.navigate("\(gateway.baseURL)/?token=\(try await gateway.organisationToken("520602"))#/reporting")
+        try await county.waitFor("window.fieldrelay && window.fieldrelay.me && !document.getElementById('view-reporting').hidden")
+        // The invitation: title, village, category, grade and host, by name.
+        let invitation = try #require(try await county.waitFor("document.querySelector('#session-list li.invited')?.textContent") as? String)
+        for expected in ["山体滑坡", "白坡村", "自然灾害", "II 重大", townshipName] {
+            #expect(invitation.contains(expected), "the invitation lacks \(expected): \(invitation)")
+        }
+        _ = try await county.evaluate("document.querySelector('#session-list li.invited .session-join').click()")
+        try await county.waitFor("document.querySelector('#participants li[data-org=\"520602\"][data-state=joined]') !== null")
+        let participants = try await county.evaluate("[...document.querySelectorAll('#participants li')].map(li => li.textContent + '|' + li.title)") as? [String] ?? []
+        #expect(participants.contains { $0.hasPrefix(townshipName) && $0.hasSuffix("|520602001") }, "\(participants)")
+        #expect(participants.contains { $0.hasPrefix(countyName) && $0.hasSuffix("|520602") }, "\(participants)")
+        #expect(!participants.contains { $0.split(separator: "|")[0].contains("520602") }, "codes shown: \(participants)")
+        let feeds = try await county.evaluate("[...document.querySelectorAll('#feeds li span[title]')].map(s => s.textContent + '|' + s.title)") as? [String] ?? []
+        #expect(feeds.contains { $0.hasPrefix(roomName) && $0.hasSuffix("|room/\(room)") }, "\(feeds)")
+        #expect(feeds.contains { $0.hasPrefix(camera) && $0.hasSuffix("|cam/bc-520602001") }, "\(feeds)")
+        // On the wall, the tile is named too.
+        _ = try await county.evaluate("document.querySelector('#feeds li[data-path=\"room/\(room)\"] .feed-watch').click()")
+        try await county.waitFor("[...document.querySelectorAll('.tile .tile-name')].some(n => n.textContent === \(ConsoleTests.js(roomName)) && n.title === 'room/\(room)')")
+        try await county.screenshot("console-names")
+        county.close()
+        await gateway.stop()
+    }
 }

@@ -112,10 +112,10 @@ struct ConsoleTests {
     /// JavaScript expression.
     func playInTile(_ page: Chromium.Page, _ path: String) async throws -> String {
         _ = try await page.evaluate("document.querySelector('#nav button[data-view=wall]').click()")
-        try await page.waitFor("[...document.getElementById('wall-source').options].some(o => o.textContent === '\(path)')")
+        try await page.waitFor("[...document.getElementById('wall-source').options].some(o => o.dataset.path === '\(path)')")
         _ = try await page.evaluate("""
             (() => { const s = document.getElementById('wall-source');
-                     s.value = [...s.options].find(o => o.textContent === '\(path)').value;
+                     s.value = [...s.options].find(o => o.dataset.path === '\(path)').value;
                      document.getElementById('wall-tile').value = '0';
                      document.querySelector('#wall-controls button[type=submit]').click(); })()
             """)

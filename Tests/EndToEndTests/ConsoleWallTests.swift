@@ -24,10 +24,10 @@ struct ConsoleWallTests {
 
     /// Puts `path` into tile `index` through the wall's own controls.
     func put(_ page: Chromium.Page, _ path: String, tile index: Int) async throws {
-        try await page.waitFor("[...document.getElementById('wall-source').options].some(o => o.textContent === '\(path)')", timeout: .seconds(30))
+        try await page.waitFor("[...document.getElementById('wall-source').options].some(o => o.dataset.path === '\(path)')", timeout: .seconds(30))
         _ = try await page.evaluate("""
             (() => { const s = document.getElementById('wall-source');
-                     s.value = [...s.options].find(o => o.textContent === '\(path)').value;
+                     s.value = [...s.options].find(o => o.dataset.path === '\(path)').value;
                      const t = document.getElementById('wall-tile'); t.value = '\(index)'; t.dispatchEvent(new Event('change'));
                      document.querySelector('#wall-controls button[type=submit]').click(); })()
             """)

@@ -65,3 +65,17 @@ export function gradeBadge(grade, t) {
   const node = el('span', { class: `grade grade-${grade}`, 'data-grade': grade, text: `${grade} ${t(`grade${grade}`)}` });
   return node;
 }
+
+const orgNames = new Map();
+let orgNamesLoaded = null;
+
+/// Organisation names by id, loaded once (GET /api/v1/orgs); `orgName(id)` answers from memory,
+/// with the id itself until they arrive or for an unknown one.
+export function loadOrgNames() {
+  orgNamesLoaded ??= api('/api/v1/orgs').then(({ organisations }) => {
+    for (const o of organisations) orgNames.set(o.id, o.name);
+  }).catch(() => { orgNamesLoaded = null; });
+  return orgNamesLoaded;
+}
+
+export function orgName(id) { return orgNames.get(id) ?? id; }

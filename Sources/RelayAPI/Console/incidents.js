@@ -2,7 +2,7 @@
 // incident's history: its reports and deadlines, its sessions (open or closed, each can be opened),
 // a new session when none is open, and the final report, which closes the incident. The incident
 // shown lives in the address (`?incident=ID`), so a reload comes back to it.
-import { api, el, formatTime, gradeBadge } from './api.js';
+import { api, el, formatTime, gradeBadge, loadOrgNames, orgName } from './api.js';
 import { t } from './i18n.js';
 import { roomsWithCoordinates, villagesOf } from './rooms.js';
 import { distanceKm, drawMap } from './map.js';
@@ -14,6 +14,7 @@ let current = null; // the incident shown
 let shown = ''; // what the shown incident looked like when drawn (redrawn only when it changes)
 
 function villageName(incident) {
+  if (incident.placeName) return incident.placeName;
   const code = incident.villageCode ?? incident.townshipCode ?? '';
   return villagesOf(state.areas || []).find((v) => v.code === code)?.name ?? code;
 }
@@ -62,17 +63,19 @@ async function renderIncident(id, { force = false } = {}) {
   const parts = [
     el('h2', {}, `${incident.title} `, gradeBadge(incident.grade, t)),
     el('p', {}, `${t(incident.category)} · `, el('span', { title: incident.villageCode ?? incident.townshipCode ?? '', text: villageName(incident) }),
-      ` · ${t('reporter')} ${incident.reporter} · ${formatTime(incident.createdAt)} · `,
+      ` · ${t('reporter')} `, el('span', { title: incident.reporter, text: incident.reporterName ?? incident.reporter }), ` · ${formatTime(incident.createdAt)} · `,
       el('strong', { id: 'incident-state', text: t(incident.state === 'open' ? 'incidentOpen' : 'incidentClosed') }),
       incident.overdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null),
     el('h3', { text: t('report') }),
     el('ul', { class: 'list', id: 'incident-reports' },
-      ...incident.reports.map((r) => el('li', { 'data-stage': String(r.stage).split(' ')[0] }, el('time', { text: formatTime(r.filedAt) }), ` ${stageLabel(r.stage)} · ${r.author} · ${r.text}`)),
+      ...incident.reports.map((r) => el('li', { 'data-stage': String(r.stage).split(' ')[0] }, el('time', { text: formatTime(r.filedAt) }),
+        ` ${stageLabel(r.stage)} · `, el('span', { title: r.author, text: orgName(r.author) }), ` · ${r.text}`)),
       ...incident.reporting.due.map((d) => el('li', { class: 'due' }, `${t('due')} ${t(d.stage)} ${formatTime(d.dueAt)}`, d.isOverdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null))),
     el('h3', { text: t('sessionHistory') }),
     el('ul', { class: 'list', id: 'incident-sessions' }, ...sessions.map((s) => el('li', { 'data-session': s.id, 'data-state': s.state },
       el('button', { type: 'button', class: 'incident-session-open', onclick: () => state.reporting.openSession(s.id) }, s.id),
-      ` ${t(s.state === 'open' ? 'sessionLive' : 'closed')} · ${t('host')} ${s.host ?? ''} · ${formatTime(s.createdAt)}${s.closedAt ? ` – ${formatTime(s.closedAt)}` : ''}`))),
+      ` ${t(s.state === 'open' ? 'sessionLive' : 'closed')} · ${t('host')} `, el('span', { title: s.host ?? '', text: s.hostName ?? s.host ?? '' }),
+      ` · ${formatTime(s.createdAt)}${s.closedAt ? ` – ${formatTime(s.closedAt)}` : ''}`))),
   ];
   if (sessions.length === 0) parts[parts.length - 1].append(el('li', { text: t('none') }));
   parts.push(...placeAndNearby(incident));
@@ -144,6 +147,7 @@ export async function openIncident(id) {
 
 export function startIncidents(appState, params = new URLSearchParams()) {
   state = appState;
+  loadOrgNames();
   state.incidents = { openIncident, refreshIncidents };
   document.getElementById('incident-filter').addEventListener('change', () => refreshIncidents().catch(() => {}));
   // A new incident (made in this console) is listed and shown at once.

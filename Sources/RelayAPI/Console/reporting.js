@@ -2,7 +2,7 @@
 // feeds, invite, escalate, hand over, file reports (overdue shows), close; the session's record
 // as a live timeline (Server-Sent Events). Open sessions are polled, so a county or city hall
 // sees an invitation arrive without reloading.
-import { api, el, formatTime, gradeBadge, token } from './api.js';
+import { api, el, formatTime, gradeBadge, loadOrgNames, orgName, token } from './api.js';
 import { applyLabels, t } from './i18n.js';
 import { villagesOf } from './rooms.js';
 import { toast } from './app.js';
@@ -62,7 +62,10 @@ async function refreshSessions() {
     const invited = me?.state === 'invited';
     if (invited) invitations += 1;
     return el('li', { 'data-session': s.id, class: invited ? 'invited' : '' },
-      el('button', { type: 'button', class: 'session-open', onclick: () => openSession(s.id) }, `${s.id} · ${t('host')} ${s.host} `, gradeBadge(s.grade, t)),
+      // What the session is about, so an invitation says it: title, place, category, grade, host.
+      el('button', { type: 'button', class: 'session-open', title: s.id, onclick: () => openSession(s.id) }, s.title ?? s.id),
+      el('span', { class: 'muted', title: s.placeCode ?? '', text: `${s.placeName ?? s.placeCode ?? ''} · ${s.category ? t(s.category) : ''} · ${t('host')} ${s.hostName ?? s.host}` }),
+      gradeBadge(s.grade, t),
       invited ? el('span', { class: 'badge', text: t('invited') }) : null,
       invited ? el('button', { type: 'button', class: 'session-join', onclick: async () => { await act(`/api/v1/sessions/${s.id}/join`); await refreshSessions(); openSession(s.id); } }, t('join')) : null);
   }));
@@ -72,7 +75,7 @@ async function refreshSessions() {
     const joined = s.participants.some((p) => p.org === mine && p.state === 'joined');
     if (joined && s.focus && focusSeen.get(s.id) !== s.focus) {
       focusSeen.set(s.id, s.focus);
-      document.dispatchEvent(new CustomEvent('fieldrelay:focus', { detail: { path: s.focus, name: s.focus } }));
+      document.dispatchEvent(new CustomEvent('fieldrelay:focus', { detail: { path: s.focus, name: s.feeds.find((f) => f.path === s.focus)?.name ?? s.focus } }));
     }
   }
   const badge = document.getElementById('invite-badge');
@@ -114,19 +117,19 @@ async function renderSession(id) {
   const refresh = () => renderSession(id);
   const parts = [
     el('h2', {}, `${incident.title} · ${t(incident.category)} `, gradeBadge(incident.grade, t)),
-    el('p', {}, `${session.id} · ${t(session.state === 'open' ? 'open' : 'closed')} · ${t('host')}: ${session.host} `,
+    el('p', {}, `${session.id} · ${t(session.state === 'open' ? 'open' : 'closed')} · ${session.placeName ?? ''} · ${t('host')}: `, el('span', { title: session.host, text: session.hostName ?? session.host }), ' ',
       incident.overdue ? el('span', { class: 'badge overdue', id: 'overdue-badge', text: t('overdue') }) : null),
     el('h3', { text: t('participants') }),
-    el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, text: `${p.org} · ${t(p.state)} · ${p.role}` }))),
+    el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, title: p.org, text: `${p.name ?? p.org} · ${t(p.state)} · ${t(p.role)}` }))),
     el('h3', {}, t('feeds'), ' ', session.feeds.some((f) => f.hlsUrl)
-      ? el('button', { type: 'button', id: 'feeds-watch-all', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: session.feeds.filter((f) => f.hlsUrl).map((f) => ({ name: f.path, hlsUrl: f.hlsUrl, path: f.path })) })) }, t('watchAll'))
+      ? el('button', { type: 'button', id: 'feeds-watch-all', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: session.feeds.filter((f) => f.hlsUrl).map((f) => ({ name: f.name ?? f.path, hlsUrl: f.hlsUrl, path: f.path })) })) }, t('watchAll'))
       : null),
     el('ul', { class: 'list', id: 'feeds' }, ...session.feeds.map((f) => el('li', { 'data-path': f.path },
-      `${f.path}${f.focus ? ' ★' : ''}`,
-      f.hlsUrl ? el('button', { type: 'button', class: 'feed-watch', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: f.path, hlsUrl: f.hlsUrl, path: f.path } })) }, t('watch')) : null,
+      el('span', { title: f.path, text: `${f.name ?? f.path}${f.focus ? ' ★' : ''}` }),
+      f.hlsUrl ? el('button', { type: 'button', class: 'feed-watch', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: f.name ?? f.path, hlsUrl: f.hlsUrl, path: f.path } })) }, t('watch')) : null,
       acts() && open && me?.state === 'joined' ? el('button', { type: 'button', onclick: async () => { await act(`${base}/focus`, { path: f.path }); refresh(); } }, t('focus')) : null))),
     el('h3', { text: t('report') }),
-    el('ul', { class: 'list', id: 'reports' }, ...incident.reports.map((r) => el('li', { text: `${String(r.stage).split(' ').map((w, i) => (i ? w : t(w))).join(' ')} · ${r.author} · ${r.text}` })),
+    el('ul', { class: 'list', id: 'reports' }, ...incident.reports.map((r) => el('li', {}, `${String(r.stage).split(' ').map((w, i) => (i ? w : t(w))).join(' ')} · `, el('span', { title: r.author, text: orgName(r.author) }), ` · ${r.text}`)),
       ...incident.reporting.due.map((d) => el('li', {}, `${t('due')} ${t(d.stage)} ${formatTime(d.dueAt)}`, d.isOverdue ? el('span', { class: 'badge overdue', text: t('overdue') }) : null))),
   ];
   if (acts() && open && me?.state === 'invited') {
@@ -218,6 +221,7 @@ async function startTokenIssuing() {
 
 export function startReporting(appState, params = new URLSearchParams()) {
   state = appState;
+  loadOrgNames();
   state.reporting = { openSession, refreshSessions };
   document.getElementById('readonly-note').hidden = acts();
   if (state.me.kind === 'admin') startTokenIssuing().catch(() => {});

@@ -88,6 +88,7 @@ export function put(index, source) {
   node.classList.remove('session-focus');
   node.dataset.path = source?.path ?? '';
   node.querySelector('.tile-name').textContent = source ? source.name : `${index + 1} · ${t('noSource')}`;
+  node.querySelector('.tile-name').title = source?.path ?? '';
   for (const k of ['status', 'bitrate', 'delay']) node.querySelector(`.tile-${k}`).textContent = '';
   if (!source) { remember(); return; }
   const status = node.querySelector('.tile-status');
@@ -120,13 +121,21 @@ export function addSource(source) {
   sources.set(source.hlsUrl.split('?')[0], source);
   const select = document.getElementById('wall-source');
   const current = select.value;
-  select.replaceChildren(...[...sources.values()].map((s) => el('option', { value: s.hlsUrl, text: s.name })));
+  select.replaceChildren(...[...sources.values()].map((s) => el('option', { value: s.hlsUrl, text: s.name, title: s.path, 'data-path': s.path })));
   if (current) select.value = current;
 }
 
 async function refreshPaths() {
   const { paths } = await api('/api/v1/paths');
-  for (const p of paths) if (p.status !== 'offline') addSource({ name: p.path, hlsUrl: p.hlsUrl, path: p.path });
+  for (const p of paths) if (p.status !== 'offline') addSource({ name: p.name ?? p.path, hlsUrl: p.hlsUrl, path: p.path });
+  // Tiles restored from the address know only their paths: give them their names.
+  for (const tile of tiles) {
+    const known = paths.find((p) => p.path === tile.source?.path);
+    if (known?.name && tile.source.name !== known.name) {
+      tile.source.name = known.name;
+      tile.node.querySelector('.tile-name').textContent = known.name;
+    }
+  }
 }
 
 /// Puts several sources on the wall at once: the first into tile `index`, the rest into the free
