@@ -11,6 +11,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 next: (Request, RelayRequestContext) async throws -> Response) async throws -> Response {
         var context = context
         context.authentication = await reporting.identify(request)
+        // A console's own requests (not a viewer token handed to a player) say it is there.
+        if case .caller(.organisation(let org), viewerToken: false)? = context.authentication {
+            reporting.presence.seen(org)
+        }
         return try await next(request, context)
     }
 }

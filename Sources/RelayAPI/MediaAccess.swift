@@ -43,6 +43,7 @@ public struct MediaAccess: Sendable {
                 throw APIError(.forbidden, message)
             }
             guard isPlaylist else { return MediaGrant() }
+            context.presence.watching(org, path: name)
             do {
                 try await context.coordinator.recordView(org: org, path: name)
             } catch where error.code == .forbidden {

@@ -14,6 +14,8 @@ public struct ReportingContext: Sendable {
     public let organisationTokens: OrganisationTokens
     public let viewerTokens: ViewerTokenSigner
     public let srtReadKeys: SRTReadKeyGenerations
+    /// Who is online and what each organisation watches (memory only).
+    public let presence = Presence()
     let authenticationRefusals = RefusalThrottle(window: .seconds(10))
 
     public init(coordinator: SessionCoordinator, adminTokens: AccessTokens, organisationTokens: OrganisationTokens,

@@ -107,6 +107,7 @@ extension ReportingController {
         case nil: placeCode = nil
         }
         let placeName = if let placeCode { await directory.areaName(placeCode) } else { String?.none }
+        let feedPaths = Set(session.feeds.map(\.path.description))
         let feeds = session.feeds.map { feed in
             let path = feed.path.description
             let playable: Bool
@@ -123,7 +124,10 @@ extension ReportingController {
             hostName: directory.name(ofOrganisation: session.host), grade: incident?.grade.rawValue,
             title: incident?.title, category: incident?.category.rawValue, placeCode: placeCode, placeName: placeName,
             participants: session.participants.map {
-                ReportingResponse.ParticipantView(org: $0.org, name: directory.name(ofOrganisation: $0.org), role: $0.role.rawValue, state: $0.state.rawValue,
+                ReportingResponse.ParticipantView(org: $0.org, name: directory.name(ofOrganisation: $0.org),
+                                                  online: context.presence.isOnline($0.org),
+                                                  watching: context.presence.watched(by: $0.org).filter(feedPaths.contains),
+                                                  role: $0.role.rawValue, state: $0.state.rawValue,
                                                   invitedBy: $0.invitedBy, since: $0.since)
             },
             feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt)

@@ -47,6 +47,10 @@ enum ReportingResponse {
     struct ParticipantView: Encodable, Sendable {
         var org: String
         var name: String?
+        /// Its console made a request in the last 30 s.
+        var online: Bool
+        /// The session's feeds it watched in the last 10 s.
+        var watching: [String]
         var role: String
         var state: String
         var invitedBy: String?

@@ -118,6 +118,15 @@ struct ConsoleIncidentTests {
         _ = try await county.evaluate("document.querySelector('#feeds li[data-path=\"room/\(room)\"] .feed-watch').click()")
         try await county.waitFor("[...document.querySelectorAll('.tile .tile-name')].some(n => n.textContent === \(ConsoleTests.js(roomName)) && n.title === 'room/\(room)')")
         try await county.screenshot("console-names")
+        // Presence: the township's console sees the county online and watching the room.
+        let townshipPage = try await browser.newPage()
+        try await townshipPage.navigate("\(gateway.baseURL)/?token=\(try await gateway.organisationToken("520602001"))#/reporting?session=\(session)")
+        try await townshipPage.waitFor("document.querySelector('#participants li[data-org=\"520602\"][data-online=yes] .watching[data-watching=\"room/\(room)\"]') !== null", timeout: .seconds(20))
+        let watching = try await townshipPage.evaluate("document.querySelector('#participants li[data-org=\"520602\"] .watching').textContent") as? String ?? ""
+        #expect(watching == "正在观看 \(roomName)", "\(watching)")
+        // The city hall was invited (grade II) but has no console open: not online.
+        #expect(try await townshipPage.evaluate("document.querySelector('#participants li[data-org=\"520600\"]').dataset.online") as? String == "no")
+        townshipPage.close()
         county.close()
         await gateway.stop()
     }

@@ -27,7 +27,7 @@ const dictionary = {
     incidents: '事件', show: '显示', incidentOpen: '处置中', incidentClosed: '已办结', sessionLive: '会商中', reporter: '报告单位',
     sessionHistory: '联报会商', sessionCount: '会商次数', incidentClosedByFinal: '终报已提交，事件已办结',
     placeAndNearby: '位置与附近视频室', mapEmpty: '本单位辖区内没有视频室：会商中的视频源在视频联报中查看',
-    participant: '参与', observer: '观察',
+    participant: '参与', observer: '观察', watchingNow: '正在观看',
     onWall: '已上墙', alreadyOnWall: '已在墙上', watchAll: '全部上墙', sessionFocus: '会商焦点',
   },
   en: {
@@ -56,7 +56,7 @@ const dictionary = {
     incidents: 'Incidents', show: 'Show', incidentOpen: 'in progress', incidentClosed: 'closed', sessionLive: 'in session', reporter: 'Reported by',
     sessionHistory: 'Joint sessions', sessionCount: 'sessions', incidentClosedByFinal: 'Final report filed: the incident is closed',
     placeAndNearby: 'Place and nearby rooms', mapEmpty: 'No rooms in this organisation\'s jurisdiction: session feeds are under Joint reporting',
-    participant: 'participant', observer: 'observer',
+    participant: 'participant', observer: 'observer', watchingNow: 'watching',
     onWall: 'On the wall', alreadyOnWall: 'already on the wall', watchAll: 'All on the wall', sessionFocus: 'session focus',
   },
 };

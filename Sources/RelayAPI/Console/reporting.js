@@ -105,6 +105,24 @@ function form(onsubmit, ...children) {
   return el('form', { class: 'actions', onsubmit: (e) => { e.preventDefault(); onsubmit(); } }, ...children);
 }
 
+/// Each participant by name, with whether its console is online and which feeds it is watching.
+function participantItems(session) {
+  const feedName = (path) => session.feeds.find((f) => f.path === path)?.name ?? path;
+  return session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, 'data-online': p.online ? 'yes' : 'no', title: p.org },
+    `${p.name ?? p.org} · ${t(p.state)} · ${t(p.role)} `,
+    el('span', { class: `dot ${p.online ? 'online' : 'offline'}`, title: t(p.online ? 'online' : 'offline'), 'aria-label': t(p.online ? 'online' : 'offline') }),
+    p.watching?.length ? el('span', { class: 'watching', 'data-watching': p.watching.join(','), text: `${t('watchingNow')} ${p.watching.map(feedName).join('、')}` }) : null));
+}
+
+/// Presence changes without an event: the participant list alone is refreshed every few seconds
+/// (the rest of the panel, with its forms, is left as the user is typing in it).
+async function refreshPresence() {
+  const list = document.getElementById('participants');
+  if (!current || !list) return;
+  const session = await api(`/api/v1/sessions/${current}`);
+  list.replaceChildren(...participantItems(session));
+}
+
 async function renderSession(id) {
   const session = await api(`/api/v1/sessions/${id}`);
   const incident = await api(`/api/v1/incidents/${session.incidentId}`);
@@ -120,7 +138,7 @@ async function renderSession(id) {
     el('p', {}, `${session.id} · ${t(session.state === 'open' ? 'open' : 'closed')} · ${session.placeName ?? ''} · ${t('host')}: `, el('span', { title: session.host, text: session.hostName ?? session.host }), ' ',
       incident.overdue ? el('span', { class: 'badge overdue', id: 'overdue-badge', text: t('overdue') }) : null),
     el('h3', { text: t('participants') }),
-    el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state, title: p.org, text: `${p.name ?? p.org} · ${t(p.state)} · ${t(p.role)}` }))),
+    el('ul', { class: 'list', id: 'participants' }, ...participantItems(session)),
     el('h3', {}, t('feeds'), ' ', session.feeds.some((f) => f.hlsUrl)
       ? el('button', { type: 'button', id: 'feeds-watch-all', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: session.feeds.filter((f) => f.hlsUrl).map((f) => ({ name: f.name ?? f.path, hlsUrl: f.hlsUrl, path: f.path })) })) }, t('watchAll'))
       : null),
@@ -234,6 +252,7 @@ export function startReporting(appState, params = new URLSearchParams()) {
   }
   refreshSessions().catch(() => {});
   setInterval(() => refreshSessions().catch(() => {}), 3000);
+  setInterval(() => refreshPresence().catch(() => {}), 5000);
   // The session open before a reload (or named in a bookmark) opens again.
   const remembered = params.get('session');
   if (remembered && /^[A-Za-z0-9_-]{1,64}$/.test(remembered)) openSession(remembered).catch(() => updateRoute({ params: { session: null } }));
