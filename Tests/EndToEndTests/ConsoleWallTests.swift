@@ -124,6 +124,12 @@ struct ConsoleWallTests {
         let tile = "document.querySelector('.tile[data-index=\"0\"]')"
         try await page.waitFor("\(tile).dataset.state === 'playing'", timeout: .seconds(40))
 
+        // Fallen 3 s behind (as after a stall): the player catches up instead of drifting.
+        try await page.waitFor("(() => { const v = \(tile).querySelector('video'); return v.currentTime - v.buffered.start(0) > 3.2; })()", timeout: .seconds(20))
+        let behind = try await page.evaluate("(() => { const v = \(tile).querySelector('video'); v.currentTime -= 3; return v.buffered.end(v.buffered.length - 1) - v.currentTime; })()") as? Double ?? 0
+        #expect(behind > 2.5, "the test did not put the tile behind: \(behind) s of buffer ahead")
+        try await page.waitFor("Number(\(tile).dataset.delay) < 1.5 && \(tile).dataset.state === 'playing'", timeout: .seconds(10))
+
         camera.killNow() // gone without a goodbye, as a camera losing its link
         let status = try await page.waitFor("\(tile).dataset.state === 'lost' && \(tile).querySelector('.tile-status').textContent", timeout: .seconds(30)) as? String ?? ""
         #expect(status.hasPrefix("信号中断") && status.contains("自 ") && status.contains("最后画面 "), "\(status)")
