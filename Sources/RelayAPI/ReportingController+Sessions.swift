@@ -17,7 +17,7 @@ extension ReportingController {
             }
             var views: [ReportingResponse.SessionView] = []
             for session in await coordinator.sessions(visibleTo: caller.viewer, state: state) {
-                views.append(await sessionView(session, for: caller))
+                views.append(await sessionView(session, for: caller, actsAs: actingOrganisation(context)))
             }
             return try Self.json(ReportingResponse.SessionList(sessions: views))
         }
@@ -28,7 +28,7 @@ extension ReportingController {
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.session(id: id, as: caller.viewer)
             }
-            return try Self.json(await sessionView(session, for: caller))
+            return try Self.json(await sessionView(session, for: caller, actsAs: actingOrganisation(context)))
         }
 
         command(.feedAttached, "sessions/{id}/feeds", on: api) { request, _, id, actor in
@@ -89,13 +89,16 @@ extension ReportingController {
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.perform(command, on: id, by: actor)
             }
-            return try Self.json(await sessionView(session, for: .organisation(actor)))
+            return try Self.json(await sessionView(session, for: .organisation(actor), actsAs: actor))
         }
     }
 
     /// The session as `caller` sees it: every feed with an HLS URL the caller can play (a fresh
     /// viewer token), or none where the caller may know of the feed but not watch it.
-    func sessionView(_ session: JointSession, for caller: Caller) async -> ReportingResponse.SessionView {
+    /// `actsAs` is the organisation whose actions to list: the caller when it holds an
+    /// organisation token, `nil` for the admin and for viewer tokens (they only read).
+    func sessionView(_ session: JointSession, for caller: Caller, actsAs: String? = nil) async -> ReportingResponse.SessionView {
+        let actions = if let actsAs { await coordinator.actions(onSession: session.id, for: actsAs) } else { [SessionAction]() }
         let grade = try? await coordinator.incident(id: session.incidentId, as: .admin).grade.rawValue
         let feeds = session.feeds.map { feed in
             let path = feed.path.description
@@ -114,6 +117,7 @@ extension ReportingController {
                 ReportingResponse.ParticipantView(org: $0.org, role: $0.role.rawValue, state: $0.state.rawValue,
                                                   invitedBy: $0.invitedBy, since: $0.since)
             },
-            feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt)
+            feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt,
+            actions: actions.map(\.rawValue))
     }
 }

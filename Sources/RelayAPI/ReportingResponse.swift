@@ -70,6 +70,9 @@ enum ReportingResponse {
         var focus: String?
         var createdAt: Date
         var closedAt: Date?
+        /// What the caller may do to the session now (`SessionAction` names, decided by the rule
+        /// that refuses the commands); empty for the admin and for viewer tokens, which only read.
+        var actions: [String]
     }
 
     struct IncidentList: Encodable, Sendable {
