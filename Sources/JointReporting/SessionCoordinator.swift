@@ -176,6 +176,8 @@ public actor SessionCoordinator {
         var detail = arguments
         detail["command"] = .string(command)
         detail["code"] = .string(error.code.rawValue)
+        // The finer reason lets a reader of the record say the refusal in its own language.
+        if let reason = error.reason { detail["reason"] = .string(reason.rawValue) }
         detail["message"] = .string(error.message)
         _ = try? await commit(.refused, at: at, actor: String(actor.prefix(200)), sessionId: sessionId,
                               incidentId: incidentId, detail: detail)
