@@ -29,7 +29,7 @@ struct ConsoleRolesTests {
     func show(_ page: Chromium.Page, session: String) async throws {
         try await page.waitFor("document.querySelector('#session-list li[data-session=\"\(session)\"] .session-open') !== null")
         _ = try await page.evaluate("document.querySelector('#session-list li[data-session=\"\(session)\"] .session-open').click()")
-        try await page.waitFor("document.getElementById('session-panel').dataset.session === '\(session)'")
+        try await page.waitFor("!document.getElementById('session-panel').hidden && (document.querySelector('#session-panel p')?.textContent ?? '').startsWith('\(session)')")
     }
 
     func exists(_ page: Chromium.Page, _ selector: String) async throws -> Bool {
