@@ -13,7 +13,7 @@ extension JointSession {
     public func permit(_ action: SessionAction, by actor: String, in context: TransitionContext) throws(ReportingError) {
         if action == .report {
             // Reporting continues after a session closes: it belongs to the incident.
-            try Self.permitReport(on: context.incident, by: actor, openSessionHost: state == .open ? host : nil,
+            try Self.permitReport(on: context.incident, by: actor, openSessionHost: context.openSessionHost ?? (state == .open ? host : nil),
                                   directory: context.directory)
             return
         }

@@ -74,7 +74,8 @@ extension SessionCoordinator {
         guard let session = sessions[sessionId], canSee(session: session, org: org),
               let incident = incidents[session.incidentId]
         else { return [] }
-        let context = TransitionContext(directory: directory, catalog: catalog, rules: rules, incident: incident, now: clock.now())
+        let context = TransitionContext(directory: directory, catalog: catalog, rules: rules, incident: incident, now: clock.now(),
+                                        openSessionHost: openSessionByIncident[incident.id].flatMap { sessions[$0] }?.host)
         return session.actions(for: org, in: context)
     }
 }
