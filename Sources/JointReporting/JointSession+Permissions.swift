@@ -122,4 +122,40 @@ extension JointSession {
             }
         }
     }
+
+    /// What `actor` may do to each attached feed (`focus`, `detach`) and to each participant
+    /// (`remove`, `handover`) now: the commands `applying` accepts, tried on this value (nothing is
+    /// applied), so a per-item control is never refused for its target either. A handover is
+    /// tried with a placeholder note: the note is the person's to write.
+    public func targetActions(for actor: String, in context: TransitionContext) -> TargetActions {
+        func accepted(_ command: SessionCommand) -> Bool {
+            do throws(ReportingError) {
+                _ = try applying(command, by: actor, in: context)
+                return true
+            } catch {
+                return false
+            }
+        }
+        var result = TargetActions()
+        for feed in feeds {
+            let path = feed.path.description
+            result.feeds[path] = [SessionCommand.focus(path: path), .detach(path: path)].filter(accepted).map(\.action)
+        }
+        for participant in participants {
+            result.participants[participant.org] =
+                [SessionCommand.remove(org: participant.org), .handover(to: participant.org, note: "-")].filter(accepted).map(\.action)
+        }
+        return result
+    }
+
+    /// Actions on one feed or participant, by feed path and organisation id.
+    public struct TargetActions: Sendable, Hashable {
+        public var feeds: [String: [SessionAction]] = [:]
+        public var participants: [String: [SessionAction]] = [:]
+
+        public init(feeds: [String: [SessionAction]] = [:], participants: [String: [SessionAction]] = [:]) {
+            self.feeds = feeds
+            self.participants = participants
+        }
+    }
 }

@@ -71,11 +71,23 @@ extension SessionCoordinator {
     /// What `org` may do to session `sessionId` now, by the rule that refuses the commands
     /// (`JointSession.permit`); empty when it may not see the session.
     public func actions(onSession sessionId: String, for org: String) -> [SessionAction] {
+        guard let (session, context) = readContext(sessionId, for: org) else { return [] }
+        return session.actions(for: org, in: context)
+    }
+
+    /// What `org` may do to each feed and participant of session `sessionId` now
+    /// (`JointSession.targetActions`); empty when it may not see the session.
+    public func targetActions(onSession sessionId: String, for org: String) -> JointSession.TargetActions {
+        guard let (session, context) = readContext(sessionId, for: org) else { return .init() }
+        return session.targetActions(for: org, in: context)
+    }
+
+    private func readContext(_ sessionId: String, for org: String) -> (JointSession, TransitionContext)? {
         guard let session = sessions[sessionId], canSee(session: session, org: org),
               let incident = incidents[session.incidentId]
-        else { return [] }
+        else { return nil }
         let context = TransitionContext(directory: directory, catalog: catalog, rules: rules, incident: incident, now: clock.now(),
                                         openSessionHost: openSessionByIncident[incident.id].flatMap { sessions[$0] }?.host)
-        return session.actions(for: org, in: context)
+        return (session, context)
     }
 }

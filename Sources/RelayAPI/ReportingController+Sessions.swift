@@ -99,6 +99,7 @@ extension ReportingController {
     /// organisation token, `nil` for the admin and for viewer tokens (they only read).
     func sessionView(_ session: JointSession, for caller: Caller, actsAs: String? = nil) async -> ReportingResponse.SessionView {
         let actions = if let actsAs { await coordinator.actions(onSession: session.id, for: actsAs) } else { [SessionAction]() }
+        let targets = if let actsAs { await coordinator.targetActions(onSession: session.id, for: actsAs) } else { JointSession.TargetActions() }
         let grade = try? await coordinator.incident(id: session.incidentId, as: .admin).grade.rawValue
         let feeds = session.feeds.map { feed in
             let path = feed.path.description
@@ -109,13 +110,15 @@ extension ReportingController {
             }
             return ReportingResponse.FeedView(
                 path: path, hlsUrl: playable ? context.hlsURL(path, for: caller.viewer) : nil,
-                attachedBy: feed.attachedBy, attachedAt: feed.attachedAt, focus: session.focus == feed.path)
+                attachedBy: feed.attachedBy, attachedAt: feed.attachedAt, focus: session.focus == feed.path,
+                actions: (targets.feeds[path] ?? []).map(\.rawValue))
         }
         return ReportingResponse.SessionView(
             id: session.id, incidentId: session.incidentId, state: session.state.rawValue, host: session.host, grade: grade,
             participants: session.participants.map {
                 ReportingResponse.ParticipantView(org: $0.org, role: $0.role.rawValue, state: $0.state.rawValue,
-                                                  invitedBy: $0.invitedBy, since: $0.since)
+                                                  invitedBy: $0.invitedBy, since: $0.since,
+                                                  actions: (targets.participants[$0.org] ?? []).map(\.rawValue))
             },
             feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt,
             actions: actions.map(\.rawValue))

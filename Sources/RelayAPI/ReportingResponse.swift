@@ -47,6 +47,8 @@ enum ReportingResponse {
         var state: String
         var invitedBy: String?
         var since: Date
+        /// What the caller may do to this participant now (`remove`, `handover`).
+        var actions: [String]
     }
 
     struct FeedView: Encodable, Sendable {
@@ -57,6 +59,8 @@ enum ReportingResponse {
         var attachedBy: String
         var attachedAt: Date
         var focus: Bool
+        /// What the caller may do to this feed now (`focus`, `detach`).
+        var actions: [String]
     }
 
     struct SessionView: Encodable, Sendable {

@@ -102,6 +102,11 @@ struct ConsoleRolesTests {
         #expect(try await exists(host, ".feed-focus"))
         try await county.must("POST", "/api/v1/sessions/\(session)/join")
         try await host.waitFor("document.querySelector('#handover-options option[value=\"\(Self.county)\"]') !== null")
+        // Only who can be removed gets a remove button: the department, not the county with
+        // authority over the place; command is offered only to the county, not the department.
+        #expect(try await exists(host, "#participants li[data-org=\"\(Self.water)\"] .participant-remove"))
+        #expect(try await exists(host, "#participants li[data-org=\"\(Self.county)\"] .participant-remove") == false)
+        #expect(try await exists(host, "#handover-options option[value=\"\(Self.water)\"]") == false)
         _ = try await host.evaluate("(() => { document.getElementById('act-to').value = '\(Self.county)'; document.getElementById('act-note').value = '县级接管指挥'; })()")
         try await submit(host, "act-to")
         try await host.waitFor("document.getElementById('confirm-dialog').open")

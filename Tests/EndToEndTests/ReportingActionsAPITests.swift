@@ -56,10 +56,28 @@ struct ReportingActionsAPITests {
         #expect(try await actions(gateway.client(viewer), id) == [])
         #expect((try await admin.get("/api/v1/sessions").json["sessions"] as? [[String: Any]])?.first?["actions"] as? [String] == [])
 
-        // The county, with authority over the place, may join on its own; after the handover the
-        // township no longer sees the host's controls, and the county does.
-        #expect(try await actions(county, id) == ["join", "report"])
+        // What the host may do to each participant and feed: remove the department, not the county
+        // with authority over the place; hand command only to a joined centre of the chain.
+        try await township.must("POST", "/api/v1/sessions/\(id)/feeds", ["path": "room/520602001201"])
+        #expect(try await actions(county, id) == ["join", "report"], "the county may join on its own authority")
         try await county.must("POST", "/api/v1/sessions/\(id)/join")
+        let view = try await township.must("GET", "/api/v1/sessions/\(id)")
+        func targets(_ list: String, _ key: String) -> [String: [String]] {
+            Dictionary(uniqueKeysWithValues: view.objects(list).compactMap { item in
+                item.string(key).map { ($0, item["actions"] as? [String] ?? ["<none>"]) }
+            })
+        }
+        #expect(targets("participants", "org") == ["520602001": [], Self.water: ["remove"], "520602": ["handover"]])
+        #expect(targets("feeds", "path") == ["room/520602001201": ["focus", "detach"]])
+        let removeCounty = try await township.delete("/api/v1/sessions/\(id)/participants/520602")
+        #expect(removeCounty.status == 403 && removeCounty.json["code"] as? String == "has_authority", "\(removeCounty.text)")
+        let handoverWater = try await township.post("/api/v1/sessions/\(id)/handover", ["to": Self.water, "note": "x"])
+        #expect(handoverWater.status == 403 && handoverWater.json["code"] as? String == "not_in_chain", "\(handoverWater.text)")
+        let waterView = try await water.must("GET", "/api/v1/sessions/\(id)")
+        #expect(waterView.objects("feeds").allSatisfy { ($0["actions"] as? [String]) == [] })
+        #expect(waterView.objects("participants").allSatisfy { ($0["actions"] as? [String]) == [] })
+
+        // After the handover the township no longer sees the host's controls, and the county does.
         try await township.must("POST", "/api/v1/sessions/\(id)/handover", ["to": "520602", "note": "county takes command"])
         let former = try await actions(township, id)
         #expect(former == ["attach", "detach", "leave", "report"])

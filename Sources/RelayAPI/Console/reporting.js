@@ -3,8 +3,9 @@
 // as a live timeline (Server-Sent Events). Open sessions are polled, so a county or city hall
 // sees an invitation arrive without reloading.
 //
-// Controls follow the server: a session comes with the `actions` this caller may take (decided
-// by the rule that refuses the commands), and only those are drawn. Refusals are said in the
+// Controls follow the server: a session comes with the `actions` this caller may take, and each
+// feed and participant with what it may do to that one (decided by the rule that refuses the
+// commands), and only those are drawn. Refusals are said in the
 // chosen language from the error's `code` and stay until dismissed; closing and handing over
 // ask first; creating sends an Idempotency-Key so a double click makes one incident.
 import { api, el, token } from './api.js';
@@ -202,15 +203,15 @@ async function renderSession(id) {
     el('h3', { text: t('participants') }),
     el('ul', { class: 'list', id: 'participants' }, ...session.participants.map((p) => el('li', { 'data-org': p.org, 'data-state': p.state },
       named(orgName(p.org), p.org), ` · ${t(p.state)} · ${t(p.role)}`,
-      can('remove') && p.org !== session.host && (p.state === 'invited' || p.state === 'joined')
+      (p.actions ?? []).includes('remove')
         ? el('button', { type: 'button', class: 'participant-remove', onclick: quietly(async () => { await act(`${base}/participants/${encodeURIComponent(p.org)}`, null, { method: 'DELETE' }); await refresh(); }) }, t('remove'))
         : null))),
     el('h3', { text: t('feeds') }),
     el('ul', { class: 'list', id: 'feeds' }, ...session.feeds.map((f) => el('li', { 'data-path': f.path },
       named(pathName(f.path), f.path), f.focus ? ' ★' : '',
       f.hlsUrl ? el('button', { type: 'button', class: 'feed-watch', onclick: () => document.dispatchEvent(new CustomEvent('fieldrelay:watch', { detail: { name: pathName(f.path), hlsUrl: f.hlsUrl, path: f.path } })) }, t('watch')) : null,
-      can('focus') && !f.focus ? el('button', { type: 'button', class: 'feed-focus', onclick: quietly(async () => { await act(`${base}/focus`, { path: f.path }); await refresh(); }) }, t('focus')) : null,
-      can('detach') && (session.host === mine || f.path === `hall/${mine}`)
+      (f.actions ?? []).includes('focus') ? el('button', { type: 'button', class: 'feed-focus', onclick: quietly(async () => { await act(`${base}/focus`, { path: f.path }); await refresh(); }) }, t('focus')) : null,
+      (f.actions ?? []).includes('detach')
         ? el('button', { type: 'button', class: 'feed-detach', onclick: quietly(async () => { await act(`${base}/feeds/${f.path}`, null, { method: 'DELETE' }); await refresh(); }) }, t('detach'))
         : null))),
     el('h3', { text: t('report') }),
@@ -248,7 +249,7 @@ async function renderSession(id) {
   if (can('handover')) {
     const to = el('input', { list: 'handover-options' });
     const note = el('input', {});
-    const candidates = session.participants.filter((p) => p.state === 'joined' && p.org !== session.host).map((p) => p.org);
+    const candidates = session.participants.filter((p) => (p.actions ?? []).includes('handover')).map((p) => p.org);
     parts.push(
       el('datalist', { id: 'handover-options' }, ...candidates.map((o) => el('option', { value: o, text: orgName(o) }))),
       form(async () => {
