@@ -15,19 +15,19 @@ extension Incident {
             throw .invalid("a report is at most \(Self.maximumReportLength) characters, got \(text.count)")
         }
         if hasFinalReport {
-            throw .conflict("incident \(id) already has its final report; reporting is closed")
+            throw .conflict("incident \(id) already has its final report; reporting is closed", .reportingClosed)
         }
         let hasFirst = reports.contains { $0.stage == .first }
         switch kind {
         case .first:
-            guard !hasFirst else { throw .conflict("incident \(id) already has its first report; file a follow-up instead") }
+            guard !hasFirst else { throw .conflict("incident \(id) already has its first report; file a follow-up instead", .reportOutOfOrder) }
             return IncidentReport(stage: .first, text: text, author: author, filedAt: at)
         case .followup:
-            guard hasFirst else { throw .conflict("incident \(id) has no first report yet; the first report comes before follow-ups") }
+            guard hasFirst else { throw .conflict("incident \(id) has no first report yet; the first report comes before follow-ups", .reportOutOfOrder) }
             let number = reports.filter { $0.stage.kind == .followup }.count + 1
             return IncidentReport(stage: .followUp(number), text: text, author: author, filedAt: at)
         case .final:
-            guard hasFirst else { throw .conflict("incident \(id) has no first report yet; the first report comes before the final report") }
+            guard hasFirst else { throw .conflict("incident \(id) has no first report yet; the first report comes before the final report", .reportOutOfOrder) }
             return IncidentReport(stage: .final, text: text, author: author, filedAt: at)
         }
     }

@@ -43,13 +43,10 @@ extension JointSession {
     }
 
     /// Applies `command` by `actor`, returning the new state or throwing the reason for refusal.
+    /// Who may act is `permit(_:by:in:)`'s to say (the same rule that lists a caller's actions);
+    /// what follows checks the command's arguments against the state.
     public func applying(_ command: SessionCommand, by actor: String, in context: TransitionContext) throws(ReportingError) -> TransitionOutcome {
-        guard state == .open else {
-            throw .conflict("session \(id) is closed; a closed session can only be read")
-        }
-        guard let actorOrg = context.directory.organisation(id: actor) else {
-            throw .forbidden("'\(actor.prefix(80))' is not a registered organisation")
-        }
+        try permit(command.action, by: actor, in: context)
         var next = self
         var detail = command.auditArguments
         var changedIncident: Incident?
@@ -63,47 +60,38 @@ extension JointSession {
                 guard owner == actor else {
                     throw .forbidden("\(actor) may attach only its own hall camera (hall/\(actor)), not hall/\(owner)")
                 }
-                guard let me = participant(actor), me.state == .joined else {
-                    throw .forbidden("\(actor) must join session \(id) before publishing its hall camera into it")
-                }
-                guard me.role == .participant else {
-                    throw .forbidden("\(actor) is an observer; observers watch but do not publish into the session")
-                }
             } else {
                 guard actor == host else {
-                    throw .forbidden("only the host (\(host)) attaches rooms and cameras; a participant may attach only its own hall")
+                    throw .forbidden("only the host (\(host)) attaches rooms and cameras; a participant may attach only its own hall", .notHost)
                 }
             }
             guard context.catalog.exists(path) else {
                 throw .notFound("no registered source \(path); only registered rooms, devices and halls can be attached")
             }
             guard context.directory.jurisdiction(of: actor, contains: path) else {
-                throw .forbidden("\(path) lies outside \(actor)'s jurisdiction; a session may not lend others a feed its host cannot see")
+                throw .forbidden("\(path) lies outside \(actor)'s jurisdiction; a session may not lend others a feed its host cannot see", .outsideJurisdiction)
             }
             guard !isAttached(path) else {
-                throw .conflict("\(path) is already attached to session \(id)")
+                throw .conflict("\(path) is already attached to session \(id)", .alreadyAttached)
             }
             next.feeds.append(SessionFeed(path: path, attachedBy: actor, attachedAt: now))
 
         case .detach(let text):
             let path = try SourcePath(parsing: text)
             guard actor == host || path == .hall(actor) else {
-                throw .forbidden("only the host (\(host)) detaches feeds; a participant may detach only its own hall")
+                throw .forbidden("only the host (\(host)) detaches feeds; a participant may detach only its own hall", .notHost)
             }
             guard isAttached(path) else {
-                throw .conflict("\(path) is not attached to session \(id)")
+                throw .conflict("\(path) is not attached to session \(id)", .notAttached)
             }
             next.detach([path], into: &detail)
 
         case .focus(let text):
-            guard actor == host else {
-                throw .forbidden("only the host (\(host)) calls the roll")
-            }
             detail["previous"] = AuditValue(focus?.description)
             if let text {
                 let path = try SourcePath(parsing: text)
                 guard isAttached(path) else {
-                    throw .conflict("\(path) is not attached to session \(id); only an attached feed can be the focus")
+                    throw .conflict("\(path) is not attached to session \(id); only an attached feed can be the focus", .notAttached)
                 }
                 guard focus != path else {
                     throw .conflict("\(path) is already the focus of session \(id)")
@@ -117,9 +105,6 @@ extension JointSession {
             }
 
         case .invite(let org, let role):
-            guard actor == host else {
-                throw .forbidden("only the host (\(host)) invites organisations")
-            }
             guard context.directory.organisation(id: org) != nil else {
                 throw .notFound("no organisation '\(org.prefix(80))'")
             }
@@ -128,40 +113,27 @@ extension JointSession {
             }
             if let existing = participant(org) {
                 switch existing.state {
-                case .invited: throw .conflict("\(org) is already invited to session \(id)")
-                case .joined: throw .conflict("\(org) has already joined session \(id)")
+                case .invited: throw .conflict("\(org) is already invited to session \(id)", .alreadyInvited)
+                case .joined: throw .conflict("\(org) has already joined session \(id)", .alreadyJoined)
                 case .left, .removed: break  // a fresh invitation brings it back
                 }
             }
             next.upsertParticipant(SessionParticipant(org: org, role: role, state: .invited, invitedBy: actor, since: now))
 
         case .join:
+            // `permit` has checked that the actor is invited, has left, or has authority.
             if let me = participant(actor) {
-                switch me.state {
-                case .joined:
-                    throw .conflict("\(actor) has already joined session \(id)")
-                case .removed:
-                    throw .forbidden("\(actor) was removed from session \(id) by the host; only a new invitation lets it back")
-                case .invited, .left:
-                    detail["rejoin"] = .bool(me.state == .left)
-                    next.upsertParticipant(SessionParticipant(org: actor, role: me.role, state: .joined, invitedBy: me.invitedBy, since: now))
-                }
+                detail["rejoin"] = .bool(me.state == .left)
+                next.upsertParticipant(SessionParticipant(org: actor, role: me.role, state: .joined, invitedBy: me.invitedBy, since: now))
             } else {
-                // "Join on their own authority" (DOMAIN.md, step 3): the command centres whose
-                // jurisdiction contains the scene need no invitation. Departments never have it.
-                guard actorOrg.level.commandRank != nil, actorOrg.jurisdictionContains(areaCode: incidentArea) else {
-                    throw .forbidden("\(actor) is not invited to session \(id) and has no authority over \(incidentArea)")
-                }
                 detail["ownAuthority"] = true
                 next.upsertParticipant(SessionParticipant(org: actor, role: .participant, state: .joined, invitedBy: nil, since: now))
             }
 
         case .leave:
-            guard actor != host else {
-                throw .conflict("\(actor) hosts session \(id); hand command over before leaving, or close the session")
-            }
-            guard var me = participant(actor), me.state == .joined else {
-                throw .conflict("\(actor) has not joined session \(id), so it cannot leave it")
+            // `permit` has checked that the actor has joined and is not the host.
+            guard var me = participant(actor) else {
+                throw .conflict("\(actor) has not joined session \(id), so it cannot leave it", .notJoined)
             }
             me.state = .left
             me.since = now
@@ -170,11 +142,8 @@ extension JointSession {
             if isAttached(.hall(actor)) { next.detach([.hall(actor)], into: &detail) }
 
         case .remove(let org):
-            guard actor == host else {
-                throw .forbidden("only the host (\(host)) removes organisations")
-            }
             guard org != actor else {
-                throw .conflict("the host cannot remove itself; hand command over or close the session")
+                throw .conflict("the host cannot remove itself; hand command over or close the session", .hostCannotLeave)
             }
             guard var them = participant(org) else {
                 throw .notFound("\(org.prefix(80)) is not in session \(id)")
@@ -185,7 +154,7 @@ extension JointSession {
             // Removing a command centre with authority over the scene would be pointless (it could
             // rejoin on that authority) and would invert the chain of command.
             guard !context.directory.jurisdiction(of: org, containsArea: incidentArea) else {
-                throw .forbidden("\(org) has authority over \(incidentArea); it cannot be removed, it may only leave")
+                throw .forbidden("\(org) has authority over \(incidentArea); it cannot be removed, it may only leave", .hasAuthority)
             }
             them.state = .removed
             them.since = now
@@ -193,17 +162,12 @@ extension JointSession {
             if isAttached(.hall(org)) { next.detach([.hall(org)], into: &detail) }
 
         case .escalate(let grade):
-            let hostLevel = context.directory.organisation(id: host)?.level
-            let senior = participant(actor)?.state == .joined && hostLevel.map { actorOrg.level.isSenior(to: $0) } == true
-            guard actor == host || senior else {
-                throw .forbidden("only the host (\(host)) or a joined command centre senior to it may raise the grade")
-            }
             var incident = context.incident
             guard grade != incident.grade else {
-                throw .conflict("incident \(incident.id) is already grade \(grade.rawValue)")
+                throw .conflict("incident \(incident.id) is already grade \(grade.rawValue)", .gradeUnchanged)
             }
             guard grade > incident.grade else {
-                throw .conflict("grades are never lowered: incident \(incident.id) is grade \(incident.grade.rawValue), \(grade.rawValue) is lower")
+                throw .conflict("grades are never lowered: incident \(incident.id) is grade \(incident.grade.rawValue), \(grade.rawValue) is lower", .gradeNotLowered)
             }
             let (invited, unresolved) = next.inviteByGrade(
                 levels: context.rules.levels(raisingFrom: incident.grade, to: grade),
@@ -215,9 +179,6 @@ extension JointSession {
             changedIncident = incident
 
         case .handover(let to, let note):
-            guard actor == host else {
-                throw .forbidden("only the host (\(host)) hands command over")
-            }
             let trimmed = note.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else {
                 throw .invalid("a handover needs a note saying why command changes hands")
@@ -232,11 +193,11 @@ extension JointSession {
                 throw .notFound("no organisation '\(to.prefix(80))'")
             }
             guard target.level.commandRank != nil, target.jurisdictionContains(areaCode: incidentArea) else {
-                throw .forbidden("command of incident \(context.incident.id) passes only along its chain (its township, county and city halls); \(to) is not in it")
+                throw .forbidden("command of incident \(context.incident.id) passes only along its chain (its township, county and city halls); \(to) is not in it", .notInChain)
             }
             // Command goes only to someone present: a hall that has not joined cannot see the scene.
             guard var them = participant(to), them.state == .joined else {
-                throw .conflict("\(to) must join session \(id) before it can take command")
+                throw .conflict("\(to) must join session \(id) before it can take command", .notJoined)
             }
             them.role = .participant  // an observer handed command takes part from then on
             them.since = now
@@ -245,9 +206,6 @@ extension JointSession {
             detail["from"] = .string(actor)
 
         case .close:
-            guard actor == host else {
-                throw .forbidden("only the host (\(host)) closes the session")
-            }
             next.detach(feeds.map(\.path), into: &detail)
             next.state = .closed
             next.closedAt = now

@@ -10,7 +10,7 @@
 /// | `attach`   | the host: any registered source inside its own jurisdiction (a session never lends   |
 /// |            | a feed its host could not see itself); a joined participant (role participant, not   |
 /// |            | observer), and the host too: its own `hall/<org>` only; no one: another org's hall   |
-/// | `detach`   | the host: any feed; a joined participant: its own hall                               |
+/// | `detach`   | the host: any feed; a joined participant (not an observer): its own hall             |
 /// | `focus`    | the host                                                                             |
 /// | `invite`   | the host                                                                             |
 /// | `join`     | an invited organisation; an organisation whose jurisdiction contains the incident    |
@@ -21,6 +21,9 @@
 /// | `handover` | the host, to a joined organisation in the incident's chain (its township, county or  |
 /// |            | city hall), upward or back down                                                      |
 /// | `close`    | the host                                                                             |
+///
+/// The table is written once, as `JointSession.permit(_:by:in:)`: `applying` asks it first, and
+/// `actions(for:in:)` asks it to tell each caller what it may do (`SessionAction`).
 ///
 /// Everything is refused on a closed session (`conflict`); reads stay allowed. An organisation
 /// that may not see the session at all is told it does not exist (`notFound`).

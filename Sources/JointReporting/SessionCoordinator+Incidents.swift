@@ -8,9 +8,13 @@ extension SessionCoordinator {
     /// (normally the township that received the report); departments may not. The village (or
     /// township) must be registered. With `firstReport`, the first report is filed at once, as the
     /// REST call `POST /incidents {…, report}` does.
+    ///
+    /// With `idempotencyKey`, a request repeated by the same organisation with the same key (a
+    /// double click, a retry after a lost answer) returns the incident the first one created, as
+    /// it stands now, and creates nothing; the same key with a different request is refused.
     public func createIncident(
         villageCode: String?, townshipCode: String? = nil, category: IncidentCategory, grade: IncidentGrade,
-        title: String, firstReport: String?, by actor: String
+        title: String, firstReport: String?, by actor: String, idempotencyKey: String? = nil
     ) async throws(ReportingError) -> Incident {
         await enterGate()
         defer { leaveGate() }
@@ -22,6 +26,12 @@ extension SessionCoordinator {
             "title": .string(String(title.prefix(Self.maximumTitleLength))),
         ]
         do throws(ReportingError) {
+            var request = arguments
+            request["firstReport"] = AuditValue(firstReport)
+            if let id = try idempotentReplay("incident", actor: actor, key: idempotencyKey, request: Self.incidentRequest(request)),
+               let incident = incidents[id] {
+                return incident
+            }
             guard let actorOrg = directory.organisation(id: actor) else {
                 throw ReportingError.forbidden("'\(actor.prefix(80))' is not a registered organisation")
             }
@@ -31,7 +41,7 @@ extension SessionCoordinator {
                 throw ReportingError.invalid("an incident title is 1-\(Self.maximumTitleLength) characters, got \(title.count)")
             }
             guard actorOrg.level.commandRank != nil, actorOrg.jurisdictionContains(areaCode: location.areaCode) else {
-                throw ReportingError.forbidden("\(actor) has no authority over \(location.areaCode); incidents are opened by the command centres responsible for the place")
+                throw ReportingError.forbidden("\(actor) has no authority over \(location.areaCode); incidents are opened by the command centres responsible for the place", .outsideJurisdiction)
             }
             switch location {
             case .village(let code):
@@ -48,8 +58,14 @@ extension SessionCoordinator {
                 incident.reports.append(try incident.nextReport(.first, text: firstReport, author: actor, at: now))
                 arguments["firstReport"] = .string(firstReport)
             }
+            var detail = arguments
+            if let idempotencyKey { detail[Self.idempotencyKeyField] = .string(idempotencyKey) }
             try await commit(.incidentCreated, at: now, actor: actor, sessionId: nil, incidentId: incident.id,
-                             detail: arguments, incident: incident)
+                             detail: detail, incident: incident)
+            if let idempotencyKey {
+                idempotentCreations[Self.idempotencyIndex("incident", actor: actor, key: idempotencyKey)] =
+                    IdempotentCreation(resource: incident.id, request: Self.incidentRequest(detail))
+            }
             nextIncidentNumber += 1
             return incident
         } catch {
@@ -75,10 +91,8 @@ extension SessionCoordinator {
             guard let incident = known, canSee(incident: incident, org: actor) else {
                 throw ReportingError.notFound("no incident '\(incidentId.prefix(80))'")
             }
-            let hostsOpenSession = openSessionByIncident[incidentId].flatMap { sessions[$0] }?.host == actor
-            guard directory.jurisdiction(of: actor, containsArea: incident.location.areaCode) || hostsOpenSession else {
-                throw ReportingError.forbidden("\(actor) may follow incident \(incidentId) but not report on it; reports come from the command centres responsible for the place or the session host")
-            }
+            try JointSession.permitReport(on: incident, by: actor, openSessionHost: openSessionByIncident[incidentId].flatMap { sessions[$0] }?.host,
+                                          directory: directory)
             let report = try incident.nextReport(stage, text: text, author: actor, at: now)
             var updated = incident
             updated.reports.append(report)

@@ -3,22 +3,35 @@ import Foundation
 extension SessionCoordinator {
     /// Opens a joint session on an incident, hosted by `actor` (a township command centre whose
     /// jurisdiction contains the incident). At most one session per incident is open at a time.
-    public func openSession(incidentId: String, by actor: String) async throws(ReportingError) -> JointSession {
+    ///
+    /// With `idempotencyKey`, the same request again by the same organisation returns the session
+    /// the first one opened (as it stands now) instead of a refusal for an open session.
+    public func openSession(incidentId: String, by actor: String, idempotencyKey: String? = nil) async throws(ReportingError) -> JointSession {
         await enterGate()
         defer { leaveGate() }
         let now = clock.now()
         let known = incidents[incidentId]
         do throws(ReportingError) {
+            if let id = try idempotentReplay("session", actor: actor, key: idempotencyKey, request: Self.sessionRequest(incident: incidentId)),
+               let session = sessions[id] {
+                return session
+            }
             guard let incident = known, canSee(incident: incident, org: actor) else {
                 throw ReportingError.notFound("no incident '\(incidentId.prefix(80))'")
             }
             if let open = openSessionByIncident[incidentId] {
-                throw ReportingError.conflict("incident \(incidentId) already has an open session, \(open); close it before opening another")
+                throw ReportingError.conflict("incident \(incidentId) already has an open session, \(open); close it before opening another", .sessionAlreadyOpen)
             }
             let id = Self.identifier("ses-", nextSessionNumber)
             let outcome = try JointSession.opening(id: id, for: incident, by: actor, directory: directory, rules: rules, now: now)
+            var detail = outcome.detail
+            if let idempotencyKey { detail[Self.idempotencyKeyField] = .string(idempotencyKey) }
             try await commit(.sessionCreated, at: now, actor: actor, sessionId: id, incidentId: incidentId,
-                             detail: outcome.detail, session: outcome.session)
+                             detail: detail, session: outcome.session)
+            if let idempotencyKey {
+                idempotentCreations[Self.idempotencyIndex("session", actor: actor, key: idempotencyKey)] =
+                    IdempotentCreation(resource: id, request: Self.sessionRequest(incident: incidentId))
+            }
             nextSessionNumber += 1
             return outcome.session
         } catch {
@@ -53,5 +66,28 @@ extension SessionCoordinator {
                                 incidentId: known?.incidentId, arguments: arguments)
             throw error
         }
+    }
+
+    /// What `org` may do to session `sessionId` now, by the rule that refuses the commands
+    /// (`JointSession.permit`); empty when it may not see the session.
+    public func actions(onSession sessionId: String, for org: String) -> [SessionAction] {
+        guard let (session, context) = readContext(sessionId, for: org) else { return [] }
+        return session.actions(for: org, in: context)
+    }
+
+    /// What `org` may do to each feed and participant of session `sessionId` now
+    /// (`JointSession.targetActions`); empty when it may not see the session.
+    public func targetActions(onSession sessionId: String, for org: String) -> JointSession.TargetActions {
+        guard let (session, context) = readContext(sessionId, for: org) else { return .init() }
+        return session.targetActions(for: org, in: context)
+    }
+
+    private func readContext(_ sessionId: String, for org: String) -> (JointSession, TransitionContext)? {
+        guard let session = sessions[sessionId], canSee(session: session, org: org),
+              let incident = incidents[session.incidentId]
+        else { return nil }
+        let context = TransitionContext(directory: directory, catalog: catalog, rules: rules, incident: incident, now: clock.now(),
+                                        openSessionHost: openSessionByIncident[incident.id].flatMap { sessions[$0] }?.host)
+        return (session, context)
     }
 }

@@ -29,6 +29,10 @@ public actor SessionCoordinator {
     var sessionsByIncident: [String: [String]] = [:]
     /// First views already recorded, as "session|org|path".
     var viewsRecorded: Set<String> = []
+    /// Creations asked for with an idempotency key, by `idempotencyIndex(_:actor:key:)`: what
+    /// was created and the request that created it. Rebuilt at start from the record, where the
+    /// key is stored in the creation's event, so a retry after a restart finds it too.
+    var idempotentCreations: [String: IdempotentCreation] = [:]
     var nextIncidentNumber = 1
     var nextSessionNumber = 1
     var subscribers: [UUID: Subscriber] = [:]
@@ -36,6 +40,11 @@ public actor SessionCoordinator {
     struct Subscriber {
         var filter: @Sendable (AuditEvent) -> Bool
         var continuation: AsyncStream<AuditEvent>.Continuation
+    }
+
+    struct IdempotentCreation: Sendable {
+        var resource: String
+        var request: [String: AuditValue]
     }
 
     private var gateBusy = false
@@ -78,6 +87,23 @@ public actor SessionCoordinator {
         for event in snapshot.events where event.kind == .feedViewed {
             if let session = event.sessionId, let path = event.detail["path"]?.stringValue {
                 viewsRecorded.insert(Self.viewKey(session: session, org: event.actor, path: path))
+            }
+        }
+        for event in snapshot.events {
+            guard let key = event.detail[Self.idempotencyKeyField]?.stringValue else { continue }
+            switch event.kind {
+            case .incidentCreated:
+                if let id = event.incidentId {
+                    idempotentCreations[Self.idempotencyIndex("incident", actor: event.actor, key: key)] =
+                        IdempotentCreation(resource: id, request: Self.incidentRequest(event.detail))
+                }
+            case .sessionCreated:
+                if let id = event.sessionId, let incident = event.incidentId {
+                    idempotentCreations[Self.idempotencyIndex("session", actor: event.actor, key: key)] =
+                        IdempotentCreation(resource: id, request: Self.sessionRequest(incident: incident))
+                }
+            default:
+                break
             }
         }
         nextIncidentNumber = Self.nextNumber(after: incidents.keys, prefix: "inc-")
@@ -150,6 +176,8 @@ public actor SessionCoordinator {
         var detail = arguments
         detail["command"] = .string(command)
         detail["code"] = .string(error.code.rawValue)
+        // The finer reason lets a reader of the record say the refusal in its own language.
+        if let reason = error.reason { detail["reason"] = .string(reason.rawValue) }
         detail["message"] = .string(error.message)
         _ = try? await commit(.refused, at: at, actor: String(actor.prefix(200)), sessionId: sessionId,
                               incidentId: incidentId, detail: detail)
@@ -186,6 +214,39 @@ public actor SessionCoordinator {
             if let number = Int(id.dropFirst(prefix.count)) { highest = max(highest, number) }
         }
         return highest + 1
+    }
+
+    /// The field of a creation's event that keeps the idempotency key it was asked with.
+    static let idempotencyKeyField = "idempotencyKey"
+
+    static func idempotencyIndex(_ kind: String, actor: String, key: String) -> String {
+        "\(kind)|\(actor)|\(key)"
+    }
+
+    /// What identifies an incident creation request, from its event's detail (or the arguments
+    /// of a new request, shaped the same): a retry must ask for exactly this again.
+    static func incidentRequest(_ detail: [String: AuditValue]) -> [String: AuditValue] {
+        var request: [String: AuditValue] = [:]
+        for field in ["villageCode", "townshipCode", "category", "grade", "title", "firstReport"] {
+            request[field] = detail[field] ?? .null
+        }
+        return request
+    }
+
+    static func sessionRequest(incident: String) -> [String: AuditValue] {
+        ["incident": .string(incident)]
+    }
+
+    /// The resource an earlier request with the same key created, if the request is the same;
+    /// a different request with the same key is refused (the client reused a key by mistake, and
+    /// answering with the first resource would hide that).
+    func idempotentReplay(_ kind: String, actor: String, key: String?, request: [String: AuditValue]) throws(ReportingError) -> String? {
+        guard let key, let prior = idempotentCreations[Self.idempotencyIndex(kind, actor: actor, key: key)] else { return nil }
+        guard prior.request == request else {
+            throw ReportingError(.invalid, "the idempotency key '\(key.prefix(80))' was used for another \(kind) request (\(prior.resource)); use a new key for a new request",
+                                 reason: .idempotencyKeyReused)
+        }
+        return prior.resource
     }
 
     static func identifier(_ prefix: String, _ number: Int) -> String {

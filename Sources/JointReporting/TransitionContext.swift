@@ -9,12 +9,17 @@ public struct TransitionContext: Sendable {
     /// The session's incident as it stands now (escalation reads and raises its grade).
     public var incident: Incident
     public var now: Date
+    /// The host of the incident's open session, if it has one: it may report on the incident
+    /// (`JointSession.permitReport`), also as seen from another, closed session of it.
+    public var openSessionHost: String?
 
-    public init(directory: any OrganisationDirectory, catalog: any FeedCatalog, rules: EscalationRules, incident: Incident, now: Date) {
+    public init(directory: any OrganisationDirectory, catalog: any FeedCatalog, rules: EscalationRules, incident: Incident, now: Date,
+                openSessionHost: String? = nil) {
         self.directory = directory
         self.catalog = catalog
         self.rules = rules
         self.incident = incident
         self.now = now
+        self.openSessionHost = openSessionHost
     }
 }

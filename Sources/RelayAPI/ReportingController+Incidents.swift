@@ -8,6 +8,7 @@ extension ReportingController {
     func addIncidentRoutes(to api: RouterGroup<Context>) {
         api.post("incidents") { request, context in
             let actor = try await actor(request, context, command: "incident.create")
+            let key = try await idempotencyKey(request, command: "incident.create", actor: actor)
             let body = try await body(ReportingBody.NewIncident.self, request, command: "incident.create", actor: actor)
             guard let category = IncidentCategory(rawValue: body.category) else {
                 let allowed = IncidentCategory.allCases.map(\.rawValue).joined(separator: ", ")
@@ -24,7 +25,7 @@ extension ReportingController {
             let incident = try await domain { () async throws(ReportingError) in
                 try await coordinator.createIncident(
                     villageCode: body.villageCode, townshipCode: body.townshipCode, category: category, grade: grade,
-                    title: body.title, firstReport: body.report, by: actor)
+                    title: body.title, firstReport: body.report, by: actor, idempotencyKey: key)
             }
             return try await incidentResponse(incident.id, as: .organisation(actor), status: .created)
         }
@@ -66,10 +67,13 @@ extension ReportingController {
         api.post("incidents/{id}/sessions") { request, context in
             let id = try context.parameters.require("id")
             let actor = try await actor(request, context, command: "session.create")
+            let key = try await idempotencyKey(request, command: "session.create", actor: actor, incidentId: id)
             let session = try await domain { () async throws(ReportingError) in
-                try await coordinator.openSession(incidentId: id, by: actor)
+                try await coordinator.openSession(incidentId: id, by: actor, idempotencyKey: key)
             }
-            return try Self.json(await sessionView(session, for: .organisation(actor)), status: .created)
+            // A repeated request gets the answer the first one got (201 and the resource, as it
+            // stands now): the client cannot tell a retry from the first try, and need not.
+            return try Self.json(await sessionView(session, for: .organisation(actor), actsAs: actor), status: .created)
         }
 
         api.get("incidents/{id}/events") { request, context in

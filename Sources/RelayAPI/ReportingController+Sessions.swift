@@ -17,7 +17,7 @@ extension ReportingController {
             }
             var views: [ReportingResponse.SessionView] = []
             for session in await coordinator.sessions(visibleTo: caller.viewer, state: state) {
-                views.append(await sessionView(session, for: caller))
+                views.append(await sessionView(session, for: caller, actsAs: actingOrganisation(context)))
             }
             return try Self.json(ReportingResponse.SessionList(sessions: views))
         }
@@ -28,7 +28,7 @@ extension ReportingController {
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.session(id: id, as: caller.viewer)
             }
-            return try Self.json(await sessionView(session, for: caller))
+            return try Self.json(await sessionView(session, for: caller, actsAs: actingOrganisation(context)))
         }
 
         command(.feedAttached, "sessions/{id}/feeds", on: api) { request, _, id, actor in
@@ -89,13 +89,17 @@ extension ReportingController {
             let session = try await domain { () async throws(ReportingError) in
                 try await coordinator.perform(command, on: id, by: actor)
             }
-            return try Self.json(await sessionView(session, for: .organisation(actor)))
+            return try Self.json(await sessionView(session, for: .organisation(actor), actsAs: actor))
         }
     }
 
     /// The session as `caller` sees it: every feed with an HLS URL the caller can play (a fresh
     /// viewer token), or none where the caller may know of the feed but not watch it.
-    func sessionView(_ session: JointSession, for caller: Caller) async -> ReportingResponse.SessionView {
+    /// `actsAs` is the organisation whose actions to list: the caller when it holds an
+    /// organisation token, `nil` for the admin and for viewer tokens (they only read).
+    func sessionView(_ session: JointSession, for caller: Caller, actsAs: String? = nil) async -> ReportingResponse.SessionView {
+        let actions = if let actsAs { await coordinator.actions(onSession: session.id, for: actsAs) } else { [SessionAction]() }
+        let targets = if let actsAs { await coordinator.targetActions(onSession: session.id, for: actsAs) } else { JointSession.TargetActions() }
         let incident = try? await coordinator.incident(id: session.incidentId, as: .admin)
         let directory = coordinator.directory
         var names: [String: String] = [:]
@@ -117,7 +121,8 @@ extension ReportingController {
             }
             return ReportingResponse.FeedView(
                 path: path, name: names[path], hlsUrl: playable ? context.hlsURL(path, for: caller.viewer) : nil,
-                attachedBy: feed.attachedBy, attachedAt: feed.attachedAt, focus: session.focus == feed.path)
+                attachedBy: feed.attachedBy, attachedAt: feed.attachedAt, focus: session.focus == feed.path,
+                actions: (targets.feeds[path] ?? []).map(\.rawValue))
         }
         return ReportingResponse.SessionView(
             id: session.id, incidentId: session.incidentId, state: session.state.rawValue, host: session.host,
@@ -128,8 +133,10 @@ extension ReportingController {
                                                   online: context.presence.isOnline($0.org),
                                                   watching: context.presence.watched(by: $0.org).filter(feedPaths.contains),
                                                   role: $0.role.rawValue, state: $0.state.rawValue,
-                                                  invitedBy: $0.invitedBy, since: $0.since)
+                                                  invitedBy: $0.invitedBy, since: $0.since,
+                                                  actions: (targets.participants[$0.org] ?? []).map(\.rawValue))
             },
-            feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt)
+            feeds: feeds, focus: session.focus?.description, createdAt: session.createdAt, closedAt: session.closedAt,
+            actions: actions.map(\.rawValue))
     }
 }

@@ -41,6 +41,25 @@ struct ReportingController: Sendable {
         }
     }
 
+    /// The organisation a request may act for: one holding an organisation token (not the admin,
+    /// not a viewer token). Whose actions a session view lists.
+    func actingOrganisation(_ requestContext: Context) -> String? {
+        if case .caller(.organisation(let id), viewerToken: false)? = requestContext.authentication { return id }
+        return nil
+    }
+
+    /// The `Idempotency-Key` request header (draft-ietf-httpapi-idempotency-key-header): at most
+    /// 200 visible ASCII characters; a malformed key is refused (422) rather than ignored, since
+    /// ignoring it would silently drop the protection the client asked for.
+    func idempotencyKey(_ request: Request, command: String, actor: String, incidentId: String? = nil) async throws -> String? {
+        guard let name = HTTPField.Name("Idempotency-Key"), let key = request.headers[name] else { return nil }
+        guard !key.isEmpty, key.count <= 200, key.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw await refuse(.invalid, "the Idempotency-Key header is 1-200 visible ASCII characters",
+                               command: command, actor: actor, incidentId: incidentId)
+        }
+        return key
+    }
+
     /// The reading caller (admin, organisation, or a viewer token of either).
     func reader(_ request: Request, _ requestContext: Context) async throws -> Caller {
         try await context.caller(request, requestContext, readOnly: true)

@@ -16,6 +16,18 @@ extension ReportingError {
     var apiError: APIError {
         // `unavailable` carries a storage failure underneath; its message is already written for
         // callers and the underlying error (which may describe storage internals) is not shown.
-        APIError(httpStatus, message)
+        APIError(httpStatus, message, code: apiCode)
+    }
+
+    /// The machine-readable code of the error body: the finer reason where there is one.
+    var apiCode: String {
+        if let reason { return reason.rawValue }
+        switch code {
+        case .notFound: return "not_found"
+        case .forbidden: return "forbidden"
+        case .conflict: return "conflict"
+        case .invalid: return "invalid_argument"
+        case .unavailable: return "unavailable"
+        }
     }
 }

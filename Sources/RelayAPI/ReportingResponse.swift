@@ -55,6 +55,8 @@ enum ReportingResponse {
         var state: String
         var invitedBy: String?
         var since: Date
+        /// What the caller may do to this participant now (`remove`, `handover`).
+        var actions: [String]
     }
 
     struct FeedView: Encodable, Sendable {
@@ -67,6 +69,8 @@ enum ReportingResponse {
         var attachedBy: String
         var attachedAt: Date
         var focus: Bool
+        /// What the caller may do to this feed now (`focus`, `detach`).
+        var actions: [String]
     }
 
     struct SessionView: Encodable, Sendable {
@@ -87,6 +91,9 @@ enum ReportingResponse {
         var focus: String?
         var createdAt: Date
         var closedAt: Date?
+        /// What the caller may do to the session now (`SessionAction` names, decided by the rule
+        /// that refuses the commands); empty for the admin and for viewer tokens, which only read.
+        var actions: [String]
     }
 
     struct IncidentList: Encodable, Sendable {

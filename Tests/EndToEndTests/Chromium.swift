@@ -19,6 +19,7 @@ final class Chromium: @unchecked Sendable {
     private var nextID = 0
     private var waiting: [Int: CheckedContinuation<Data, Error>] = [:]
     private var consoleLines: [String] = []
+    private var uncaught: [String] = []
     let profile: String
 
     static func launch() async throws -> Chromium {
@@ -60,6 +61,12 @@ final class Chromium: @unchecked Sendable {
                       let args = (json["params"] as? [String: Any])?["args"] as? [[String: Any]] {
                 let line = args.map { "\($0["value"] ?? $0["description"] ?? "")" }.joined(separator: " ")
                 lock.withLock { consoleLines.append(line) }
+            } else if json["method"] as? String == "Runtime.exceptionThrown",
+                      let details = (json["params"] as? [String: Any])?["exceptionDetails"] as? [String: Any] {
+                // An uncaught exception or unhandled promise rejection in any page.
+                let exception = details["exception"] as? [String: Any]
+                let line = "\(details["text"] ?? "exception"): \(exception?["description"] ?? exception?["value"] ?? "")"
+                lock.withLock { uncaught.append(line); consoleLines.append("uncaught: \(line)") }
             } else if let method = json["method"] as? String, method.hasPrefix("Media.player"),
                       let params = json["params"] as? [String: Any] {
                 // The media pipeline's own log (after `Media.enable`): why a <video> failed.
@@ -74,6 +81,9 @@ final class Chromium: @unchecked Sendable {
     }
 
     var console: [String] { lock.withLock { consoleLines } }
+
+    /// Uncaught exceptions and unhandled rejections reported by any page (`Runtime.exceptionThrown`).
+    var uncaughtErrors: [String] { lock.withLock { uncaught } }
 
     @discardableResult
     func send(_ method: String, _ params: [String: Any] = [:], session: String? = nil) async throws -> [String: Any] {

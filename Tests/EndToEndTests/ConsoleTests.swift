@@ -222,6 +222,9 @@ struct ConsoleTests {
             (() => { document.getElementById('act-to').value = '520602'; document.getElementById('act-note').value = 'county takes command';
                      document.getElementById('act-to').closest('form').querySelector('button').click(); })()
             """)
+        // Handing over cannot be undone by the one who hands over: the console asks first.
+        try await township.waitFor("document.getElementById('confirm-dialog').open")
+        _ = try await township.evaluate("document.getElementById('confirm-yes').click()")
         try await township.waitFor("document.querySelector('#timeline li[data-kind=\"session.handover\"]') !== null")
         // The county follows the record live too, and watches the body camera on its wall.
         try await county.waitFor("document.querySelector('#timeline li[data-kind=\"session.handover\"]') !== null")
@@ -234,6 +237,8 @@ struct ConsoleTests {
         // The county, now host, closes the session.
         _ = try await county.evaluate("document.querySelector('#nav button[data-view=reporting]').click()")
         _ = try await county.evaluate("document.getElementById('act-close').click()")
+        try await county.waitFor("document.getElementById('confirm-dialog').open")
+        _ = try await county.evaluate("document.getElementById('confirm-yes').click()")
         try await township.waitFor("document.querySelector('#timeline li[data-kind=\"session.closed\"]') !== null")
         township.close()
         county.close()

@@ -27,11 +27,13 @@ struct ReportingClient: Sendable {
         return URLSession(configuration: configuration)
     }()
 
-    func request(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, token override: String? = nil) async throws -> Reply {
+    func request(_ method: String, _ path: String, json: Any? = nil, raw: Data? = nil, token override: String? = nil,
+                 headers: [String: String] = [:]) async throws -> Reply {
         guard let url = URL(string: baseURL + path) else { throw TestFailure("bad URL \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
         if let bearer = override ?? token { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let json {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -5,19 +5,26 @@ const KEY = 'fieldrelay.token';
 export function token() { return sessionStorage.getItem(KEY); }
 export function setToken(value) { value ? sessionStorage.setItem(KEY, value) : sessionStorage.removeItem(KEY); }
 
+/// A refusal or failure: `code` is the server's machine-readable code (`not_host`,
+/// `grade_not_lowered`, ...), or `network` when the server could not be reached.
 export class APIError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, code) { super(message); this.status = status; this.code = code; }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function api(path, { method = 'GET', body, headers: extra } = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (token()) headers.Authorization = `Bearer ${token()}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new APIError(0, error.message, 'network');
+  }
   const text = await response.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (!response.ok) throw new APIError(response.status, json?.message || `${response.status}`);
+  if (!response.ok) throw new APIError(response.status, json?.message || `${response.status}`, json?.code || null);
   return json;
 }
 
