@@ -39,7 +39,10 @@ final class Chromium: @unchecked Sendable {
         process.standardOutput = fromBrowser
         process.standardError = FileHandle.nullDevice
         fromBrowser.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.received(handle.availableData)
+            let data = handle.availableData
+            // End of file (the browser is gone): stop the dispatch source before the pipe closes.
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            self?.received(data)
         }
         try process.run()
     }

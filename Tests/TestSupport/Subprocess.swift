@@ -17,12 +17,17 @@ public final class Subprocess: @unchecked Sendable {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         if let stdin { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
+        // At end of file the handler is removed: Foundation's dispatch source would otherwise keep
+        // firing with no data (a busy loop) and outlive the pipe's descriptor, which libdispatch
+        // then trips over (a crash in _dispatch_event_loop_drain when a later fd reuses the number).
         outputPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
             self?.lock.withLock { self?.stdoutData.append(data) }
         }
         errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
             self?.lock.withLock { self?.stderrData.append(data) }
         }
         try process.run()
