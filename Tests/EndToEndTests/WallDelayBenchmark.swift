@@ -45,6 +45,8 @@ struct WallDelayBenchmark {
             _ = try await page.evaluate("window.fieldrelay.wall.tiles.forEach((t, i) => window.fieldrelay.wall.put(i, null))")
             let source = try String(contentsOfFile: before, encoding: .utf8)
             let old = try await browser.newPage()
+            // In front, as the wall was: Chromium pauses muted video in background tabs.
+            try await old.send("Page.bringToFront")
             try await old.navigate("\(gateway.baseURL)/console/index.html")
             _ = try await old.evaluate("""
                 (async () => {

@@ -155,6 +155,11 @@ export function startIncidents(appState, params = new URLSearchParams()) {
   document.addEventListener('fieldrelay:areas', () => refreshIncidents().catch(() => {}));
   // The rooms' coordinates arrive: draw the shown incident's place and neighbours.
   document.addEventListener('fieldrelay:rooms', () => { if (current) renderIncident(current, { force: !document.getElementById('incident-map') }).catch(() => {}); });
+  // Another language: the list and the incident shown are said again (app.js switches first).
+  document.getElementById('lang').addEventListener('click', () => {
+    refreshIncidents().catch(() => {});
+    if (current) renderIncident(current, { force: true }).catch(() => {});
+  });
   const remembered = params.get('incident');
   if (remembered && /^[A-Za-z0-9_-]{1,64}$/.test(remembered)) openIncident(remembered).catch(() => updateRoute({ params: { incident: null } }));
   refreshIncidents().catch(() => {});
