@@ -69,6 +69,9 @@ struct ConsoleIncidentTests {
         _ = try await page.evaluate("(() => { const f = document.getElementById('incident-filter'); f.value = 'closed'; f.dispatchEvent(new Event('change')); })()")
         try await page.waitFor("document.querySelector('#incident-list li[data-incident=\"\(id)\"][data-state=closed]') !== null")
         try await page.screenshot("console-incident-history")
+        // In English, the incident is said again.
+        _ = try await page.evaluate("document.getElementById('lang').click()")
+        try await page.waitFor("document.getElementById('incident-state').textContent === 'closed'")
         page.close()
         await gateway.stop()
     }
