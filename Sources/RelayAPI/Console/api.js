@@ -73,16 +73,16 @@ export function gradeBadge(grade, t) {
   return node;
 }
 
-const orgNames = new Map();
-let orgNamesLoaded = null;
+/// The organisations by id (`{name, level}`), loaded once from GET /api/v1/orgs for every view.
+export const organisations = new Map();
+let organisationsLoaded = null;
 
-/// Organisation names by id, loaded once (GET /api/v1/orgs); `orgName(id)` answers from memory,
-/// with the id itself until they arrive or for an unknown one.
 export function loadOrgNames() {
-  orgNamesLoaded ??= api('/api/v1/orgs').then(({ organisations }) => {
-    for (const o of organisations) orgNames.set(o.id, o.name);
-  }).catch(() => { orgNamesLoaded = null; });
-  return orgNamesLoaded;
+  organisationsLoaded ??= api('/api/v1/orgs').then(({ organisations: list }) => {
+    for (const o of list) organisations.set(o.id, { name: o.name, level: o.level });
+  }).catch((error) => { organisationsLoaded = null; throw error; });
+  return organisationsLoaded;
 }
 
-export function orgName(id) { return orgNames.get(id) ?? id; }
+/// An organisation's name from memory: the id itself until the list arrives or for an unknown one.
+export function orgName(id) { return organisations.get(id)?.name ?? id; }

@@ -147,7 +147,7 @@ export async function openIncident(id) {
 
 export function startIncidents(appState, params = new URLSearchParams()) {
   state = appState;
-  loadOrgNames();
+  loadOrgNames().catch(() => {});
   state.incidents = { openIncident, refreshIncidents };
   document.getElementById('incident-filter').addEventListener('change', () => refreshIncidents().catch(() => {}));
   // A new incident (made in this console) is listed and shown at once.

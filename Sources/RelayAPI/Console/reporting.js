@@ -8,7 +8,7 @@
 // commands), and only those are drawn. Refusals are said in the
 // chosen language from the error's `code` and stay until dismissed; closing and handing over
 // ask first; creating sends an Idempotency-Key so a double click makes one incident.
-import { api, el, formatTime, gradeBadge, token } from './api.js';
+import { api, el, formatTime, gradeBadge, loadOrgNames, orgName as nameOf, organisations, token } from './api.js';
 import { applyLabels, currentLanguage, t, tf } from './i18n.js';
 import { villagesOf } from './rooms.js';
 import { toast } from './app.js';
@@ -20,7 +20,6 @@ let current = null; // the selected session id
 let stream = null;
 const focusSeen = new Map(); // session id -> the focus path last shown on the wall
 let events = []; // the selected session's record, kept to say it again in another language
-const organisations = new Map(); // id → { name, level }, from GET /api/v1/orgs
 const feedNames = new Map(); // path → the name the server gave it in a session view
 
 const acts = () => state.me.kind === 'organisation';
@@ -52,7 +51,7 @@ const quietly = (handler) => (...args) => { Promise.resolve().then(() => handler
 
 function orgName(id) {
   if (id === 'admin') return t('admin');
-  return organisations.get(id)?.name ?? id;
+  return nameOf(id);
 }
 
 let villageNames = null;
@@ -77,10 +76,7 @@ function gradeName(grade) { return grade ? `${grade} ${t(`grade${grade}`)}` : ''
 /// Names, with the code on hover.
 const named = (text, code, attributes = {}) => el('span', { title: code, ...attributes }, text);
 
-async function loadOrganisations() {
-  const { organisations: list } = await api('/api/v1/orgs');
-  for (const o of list) organisations.set(o.id, { name: o.name, level: o.level });
-}
+
 
 // MARK: - incidents
 
@@ -461,7 +457,7 @@ export function startReporting(appState, params = new URLSearchParams()) {
   }
   // app.js switches the language on this button's click first; then everything here is said again.
   document.getElementById('lang').addEventListener('click', relabel);
-  loadOrganisations().catch(() => {}).finally(() => { refreshSessions().catch(() => {}); if (current) relabel(); });
+  loadOrgNames().catch(() => {}).finally(() => { refreshSessions().catch(() => {}); if (current) relabel(); });
   setInterval(() => refreshSessions().catch(() => {}), 3000);
   setInterval(() => refreshPresence().catch(() => {}), 5000);
   // The session open before a reload (or named in a bookmark) opens again.
