@@ -218,6 +218,10 @@ struct ConsoleWallTests {
         try await page.waitFor("window.fieldrelay && window.fieldrelay.me && !document.getElementById('view-wall').hidden")
         try await page.waitFor("document.querySelectorAll('.tile').length === 9")
         #expect(try await page.evaluate("\(tile(1)).dataset.path ?? ''") as? String == "")
+        // The whole wall in English on the switch, empty tiles included.
+        _ = try await page.evaluate("document.getElementById('lang').click()")
+        try await page.waitFor("\(tile(1)).querySelector('.tile-name').textContent === '2 · Empty' && \(tile(0)).querySelector('.tile-status').textContent.startsWith('playing')")
+        _ = try await page.evaluate("document.getElementById('lang').click()")
         try await playing([0, 2])
         #expect(try await page.evaluate("\(tile(2)).dataset.path") as? String == paths[1])
 

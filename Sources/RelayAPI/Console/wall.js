@@ -178,6 +178,10 @@ export function startWall(state, params = new URLSearchParams()) {
     toast(`${t('onWall')}: ${used.map((i) => `${t('tile')} ${i + 1}`).join(', ') || t('alreadyOnWall')}`);
   });
   document.addEventListener('fieldrelay:focus', (e) => sessionFocus(e.detail.path, e.detail.name));
+  // Another language: the empty tiles' labels are said again (states follow at the next sample).
+  document.getElementById('lang').addEventListener('click', () => {
+    tiles.forEach((tile, i) => { if (!tile.source) tile.node.querySelector('.tile-name').textContent = `${i + 1} · ${t('noSource')}`; });
+  });
   refreshPaths().catch(() => {});
   setInterval(() => refreshPaths().catch(() => {}), 5000);
 }
