@@ -7,6 +7,7 @@ import { t } from './i18n.js';
 import { roomsWithCoordinates, villagesOf } from './rooms.js';
 import { distanceKm, drawMap } from './map.js';
 import { toast } from './app.js';
+import { showError } from './notices.js';
 import { updateRoute } from './route.js';
 
 let state;
@@ -40,11 +41,13 @@ async function refreshIncidents() {
   if (current) await renderIncident(current);
 }
 
+/// Runs a command; a refusal is said as every refusal in the console is (notices.js: in the chosen
+/// language, until dismissed) and rethrown.
 async function act(path, body) {
   try {
     return await api(path, { method: 'POST', body: body ?? {} });
   } catch (error) {
-    toast(`${error.status}: ${error.message}`);
+    showError(error);
     throw error;
   }
 }
@@ -82,10 +85,14 @@ async function renderIncident(id, { force = false } = {}) {
   if (mayAct && !incident.openSession) {
     parts.push(el('div', { class: 'actions' }, el('button', {
       type: 'button', id: 'incident-new-session',
-      onclick: async () => {
-        const session = await act(`/api/v1/incidents/${id}/sessions`);
-        await renderIncident(id, { force: true });
-        state.reporting.openSession(session.id);
+      onclick: async (e) => {
+        const button = e.currentTarget;
+        button.disabled = true; // one session per click, however fast the clicks
+        try {
+          const session = await act(`/api/v1/incidents/${id}/sessions`);
+          await renderIncident(id, { force: true });
+          await state.reporting.openSession(session.id);
+        } catch { button.disabled = false; /* act() has said why */ }
       },
     }, t('startSession'))));
   }
@@ -99,9 +106,11 @@ async function renderIncident(id, { force = false } = {}) {
       class: 'actions', id: 'incident-report-form',
       onsubmit: async (e) => {
         e.preventDefault();
-        await act(`/api/v1/incidents/${id}/reports`, { stage: stage.value, text: text.value });
+        try {
+          await act(`/api/v1/incidents/${id}/reports`, { stage: stage.value, text: text.value });
+        } catch { return; /* act() has said why */ }
         if (stage.value === 'final') toast(t('incidentClosedByFinal'));
-        await renderIncident(id, { force: true });
+        await renderIncident(id, { force: true }).catch(() => {});
         refreshIncidents().catch(() => {});
       },
     }, el('label', { for: 'incident-stage', text: t('stage') }), stage, el('label', { for: 'incident-report-text', text: t('report') }), text,

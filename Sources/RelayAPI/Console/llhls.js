@@ -116,7 +116,6 @@ export class LowLatencyPlayer {
     this.passes = 0; // each pass starts a fresh MediaSource; every pass after the first is a restart
     this.state = 'starting';
     this.lost = null; // { since, lastFrameAt } (ms since the epoch) while the signal is gone
-    this.refusal = null; // the server's message when it refused (access ended)
     this.holdBack = 0.6; // seconds behind the newest part (the playlist's PART-HOLD-BACK)
     this.lastTime = null;
   }
@@ -213,7 +212,6 @@ export class LowLatencyPlayer {
         if (this.stopped) return;
         if (error.unsupported) { this.report('unsupported', error.message); return; }
         if (error.status === 401 || error.status === 403) {
-          this.refusal = error.message;
           this.stopped = true;
           clearInterval(this.watchdog);
           this.video.removeAttribute('src');

@@ -1,7 +1,7 @@
 // Where the console is, in the address bar: `#/<view>?<params>`, e.g.
 // `#/wall?layout=9&feeds=cam/bc-520602101,room/520602101201&session=S-...`. A hall can bookmark
 // its wall, and a reload restores the view, the wall and the open session.
-export const views = ['rooms', 'wall', 'reporting'];
+const views = ['rooms', 'wall', 'reporting'];
 
 export function currentRoute() {
   const match = location.hash.match(/^#\/([a-z]+)(?:\?(.*))?$/);
@@ -26,7 +26,9 @@ export function updateRoute({ view, params = {} } = {}) {
   else history.replaceState(null, '', target);
 }
 
-/// A source path as the wall accepts it from an address (anything else is ignored).
+/// Whether a path from the address has the shape `kind/id` (anything else is ignored). Only the
+/// shape: which kinds and ids exist is the server's rule (PathRules), which answers a playlist
+/// request for any other path with an error the tile shows.
 export function isSourcePath(path) {
-  return /^(room|cam|hall|lab|point)\/[A-Za-z0-9_.-]{1,64}$/.test(path);
+  return /^[a-z]{2,8}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(path);
 }

@@ -45,7 +45,7 @@ function remember() {
 }
 
 /// A source for `path` as the wall plays it (the player sends the caller's token as a header).
-export function sourceFor(path, name = path) {
+function sourceFor(path, name = path) {
   return { name, path, hlsUrl: `/hls/${path}/index.m3u8` };
 }
 
