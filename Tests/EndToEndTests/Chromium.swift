@@ -38,13 +38,11 @@ final class Chromium: @unchecked Sendable {
         process.standardInput = toBrowser
         process.standardOutput = fromBrowser
         process.standardError = FileHandle.nullDevice
-        fromBrowser.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            // End of file (the browser is gone): stop the dispatch source before the pipe closes.
-            if data.isEmpty { handle.readabilityHandler = nil; return }
+        try process.run()
+        // A reader thread, not a readability handler (see PipeReader).
+        PipeReader.start(fromBrowser, name: "chromium devtools") { [weak self] data in
             self?.received(data)
         }
-        try process.run()
     }
 
     private func received(_ data: Data) {

@@ -3,13 +3,14 @@ import Foundation
 /// Runs a real program (ffmpeg, ffprobe, srt-live-transmit) and collects its output.
 public final class Subprocess: @unchecked Sendable {
     // @unchecked: `process` is configured before start and only read afterwards; output pipes are
-    // drained by their own handlers into the Mutex-free buffers below, written from one queue each.
+    // drained by a reader thread each into the buffers below, under `lock`.
     public let process = Process()
     private let outputPipe = Pipe()
     private let errorPipe = Pipe()
     private let lock = NSLock()
     private var stdoutData = Data()
     private var stderrData = Data()
+    private var readers: [PipeReader] = []
 
     public init(_ executable: String, _ arguments: [String], stdin: FileHandle? = nil) throws {
         process.executableURL = URL(fileURLWithPath: try Subprocess.locate(executable))
@@ -17,20 +18,15 @@ public final class Subprocess: @unchecked Sendable {
         process.standardOutput = outputPipe
         process.standardError = errorPipe
         if let stdin { process.standardInput = stdin } else { process.standardInput = FileHandle.nullDevice }
-        // At end of file the handler is removed: Foundation's dispatch source would otherwise keep
-        // firing with no data (a busy loop) and outlive the pipe's descriptor, which libdispatch
-        // then trips over (a crash in _dispatch_event_loop_drain when a later fd reuses the number).
-        outputPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            self?.lock.withLock { self?.stdoutData.append(data) }
-        }
-        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            self?.lock.withLock { self?.stderrData.append(data) }
-        }
         try process.run()
+        // Read on threads of their own, not with readability handlers (see PipeReader).
+        let name = URL(fileURLWithPath: executable).lastPathComponent
+        readers.append(PipeReader.start(outputPipe, name: "\(name) stdout") { [weak self] data in
+            self?.lock.withLock { self?.stdoutData.append(data) }
+        })
+        readers.append(PipeReader.start(errorPipe, name: "\(name) stderr") { [weak self] data in
+            self?.lock.withLock { self?.stderrData.append(data) }
+        })
     }
 
     public static func locate(_ name: String) throws -> String {
@@ -59,8 +55,8 @@ public final class Subprocess: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
-        // Let the readability handlers drain what is left.
-        try? await Task.sleep(for: .milliseconds(50))
+        // Let the readers take what is left (a grandchild still holding the pipe: not waited for long).
+        for reader in readers { await reader.waitForEnd(timeout: .seconds(1)) }
         return process.terminationStatus
     }
 
