@@ -86,6 +86,15 @@ let package = Package(
         ]),
         // What HTTP requests name and carry, parsed without HTTP types (HLS request names and
         // directives, JSON bodies): RelayAPI's, and the fuzzers' without Hummingbird and the rest.
+        .target(name: "Recording", dependencies: [
+            "MediaRemux", "MediaTypes", "StreamHub", "PathRules",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "RecordingStore", dependencies: [
+            "Recording", "JointReporting",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "RelayRequests", dependencies: ["StreamHub"]),
         .target(name: "RelayAPI", dependencies: [
             "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
@@ -96,7 +105,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
         .target(name: "RelayApp", dependencies: [
-            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry", "Recording", "RecordingStore",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,7 +117,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport",
+            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "Recording", "RecordingStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -130,6 +139,9 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
+        .testTarget(name: "RecordingTests", dependencies: [
+            "Recording", "RecordingStore", "MediaRemux", "MediaTypes", "StreamHub", "TestSupport",
+        ]),
         .testTarget(name: "RelayAPITests", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -143,7 +155,7 @@ let package = Package(
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
         .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", "AccessKeys", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "PathRules",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "PathRules", "Recording", "RecordingStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
