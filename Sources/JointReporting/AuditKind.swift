@@ -30,4 +30,12 @@ public struct AuditKind: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     public static let closed = AuditKind(rawValue: "session.closed")
     /// A refused command; `detail` holds `command`, `code`, `message` and the command's arguments.
     public static let refused = AuditKind(rawValue: "refused")
+    /// The recording ledger's head, anchored into this record (hourly and when a session closes):
+    /// `detail` holds `sequence` and `hash`. A ledger rewritten afterwards no longer matches.
+    public static let recordingAnchored = AuditKind(rawValue: "recording.anchored")
+    /// An organisation's first playback of a recorded span; `detail` holds `path`, `from`, `to`.
+    public static let recordingPlayed = AuditKind(rawValue: "recording.played")
+    /// A legal hold placed on, or released from, an incident's video.
+    public static let holdPlaced = AuditKind(rawValue: "recording.hold")
+    public static let holdReleased = AuditKind(rawValue: "recording.hold.released")
 }

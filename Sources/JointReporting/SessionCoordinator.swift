@@ -200,6 +200,19 @@ public actor SessionCoordinator {
         return error
     }
 
+    /// Records an event decided outside joint reporting (recording's anchors, playbacks, holds).
+    /// Names only an incident or session the record knows.
+    @discardableResult
+    public func recordExternal(
+        _ kind: AuditKind, actor: String, sessionId: String? = nil, incidentId: String? = nil, detail: [String: AuditValue]
+    ) async throws(ReportingError) -> AuditEvent {
+        await enterGate()
+        defer { leaveGate() }
+        let session = sessionId.flatMap { sessions[$0] != nil ? $0 : nil }
+        let incident = incidentId.flatMap { incidents[$0] != nil ? $0 : nil }
+        return try await commit(kind, at: clock.now(), actor: String(actor.prefix(200)), sessionId: session, incidentId: incident, detail: detail)
+    }
+
     // MARK: - helpers
 
     static func viewKey(session: String, org: String, path: String) -> String {

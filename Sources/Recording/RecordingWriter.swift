@@ -112,7 +112,7 @@ public final class RecordingWriter: Sendable {
     /// Serialises the disk-low transition across lanes (one ledger entry per transition).
     let diskState = Mutex(false)
     /// Injected for tests of retention and time ranges; the wall clock otherwise.
-    let now: @Sendable () -> Date
+    public let now: @Sendable () -> Date
 
     public init(directory: URL, index: any RecordingIndex, configuration: RecordingConfiguration,
                 logger: Logger = Logger(label: "fieldrelay.recording"), now: @escaping @Sendable () -> Date = { Date() }) {

@@ -47,7 +47,7 @@ public enum RelayRouter {
     /// viewer token of either) and what it may see: one policy, passed in, for every route.
     /// `metrics` renders /metrics (`PrometheusBackend.render`).
     public static func build(paths: PathManager, packagers: HLSPackagers, registry: Registry? = nil, reporting: ReportingContext,
-                             configuration: Configuration,
+                             recording: RecordingContext = .off("not configured"), configuration: Configuration,
                              metrics: @escaping @Sendable () -> [UInt8]) -> Router<RelayRequestContext> {
         // HEAD mirrors GET on every route (RFC 9110 9.3.2): the same status and headers, Content-Length
         // included, without the body; a blocking playlist request blocks the same way.
@@ -63,6 +63,7 @@ public enum RelayRouter {
             .addRoutes(to: router)
         if let registry { RegistryController(registry: registry, reporting: reporting, configuration: configuration).addRoutes(to: router) }
         ReportingController(context: reporting).addRoutes(to: router)
+        RecordingController(recording: recording, reporting: reporting).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()
             headers[.contentType] = PrometheusBackend.contentType

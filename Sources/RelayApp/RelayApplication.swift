@@ -204,7 +204,9 @@ extension RelayApplication {
         let edge = HTTPEdge(limits: configuration.http.edgeLimits, counters: HTTPEdgeCounters(metrics: metrics))
         let heapTrims = HeapTrimCounters(metrics: metrics)
         let mediaCache = MediaBufferCache()
+        let recordings = RecordingServices.build(configuration, paths: paths, coordinator: coordinator, logger: logger("recording"))
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
+                                       recording: recordings.context,
                                        configuration: RelayRouter.Configuration(
             corsAllowedOrigins: configuration.http.corsAllowedOrigins,
             firstSegmentWait: .milliseconds(Int64(configuration.http.firstSegmentWaitSeconds * 1000)),
@@ -238,6 +240,7 @@ extension RelayApplication {
             PeriodicService(interval: .seconds(10)) { mediaCache.evictExpired(now: .now) },
             StatusService(paths: paths, registry: registry, connections: connections, logger: registryLogger),
             reporting.service,
+        ] + recordings.services + [
             http,
         ]
         if configuration.memory.trimIntervalSeconds > 0 {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Recording
 import SRTTransport
 import Yams
 
@@ -104,6 +105,24 @@ extension RelayConfiguration {
                   "must be 0 (never) or 1-3600 seconds", memory.trimIntervalSeconds)
         try check((0...32_768).contains(memory.mapBlocksFromKiB), "memory.mapBlocksFromKiB",
                   "must be 0 (glibc's own threshold) or 1-32768 KiB", memory.mapBlocksFromKiB)
+        try check((1...1440).contains(recording.fileMinutes), "recording.fileMinutes", "must be 1-1440 minutes", recording.fileMinutes)
+        try check((1...36_500).contains(recording.retentionDays), "recording.retentionDays", "must be 1-36500 days", recording.retentionDays)
+        try check((1...36_500).contains(recording.incidentRetentionDays), "recording.incidentRetentionDays", "must be 1-36500 days", recording.incidentRetentionDays)
+        try check((0...10_000_000).contains(recording.minFreeMiB), "recording.minFreeMiB", "must be 0-10000000 MiB", recording.minFreeMiB)
+        try check((1...1440).contains(recording.maxPlaybackMinutes), "recording.maxPlaybackMinutes", "must be 1-1440 minutes", recording.maxPlaybackMinutes)
+        try check((1...4096).contains(recording.queueMiB), "recording.queueMiB", "must be 1-4096 MiB", recording.queueMiB)
+        try check((1...16).contains(recording.writerThreads), "recording.writerThreads", "must be 1-16", recording.writerThreads)
+        try check((10...86_400).contains(recording.retentionIntervalSeconds), "recording.retentionIntervalSeconds", "must be 10-86400 seconds",
+                  recording.retentionIntervalSeconds)
+        for (number, rule) in recording.rules.enumerated() {
+            do {
+                _ = try RecordingRule(match: rule.match, mode: RecordingMode(rawValue: rule.mode) ?? {
+                    throw RecordingError(.invalidConfiguration, "mode \"\(rule.mode)\" is not always, session or never")
+                }())
+            } catch {
+                throw RelayAppError(.configuration, "\(source): recording.rules[\(number)]: \(error)")
+            }
+        }
         let tiles = console.mapTilesUrl
         try check(tiles.isEmpty || ((tiles.hasPrefix("http://") || tiles.hasPrefix("https://") || tiles.hasPrefix("/"))
                                     && ["{z}", "{x}", "{y}"].allSatisfy(tiles.contains) && tiles.count <= 500),

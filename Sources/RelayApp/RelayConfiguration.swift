@@ -17,6 +17,7 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
     public var paths = Paths()
     public var memory = Memory()
     public var console = Console()
+    public var recording = RecordingSettings()
 
     public init() {}
 
@@ -93,6 +94,38 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
         /// empty: the console draws the registry's coordinates on a plain background, with no
         /// external service.
         public var mapTilesUrl: String = ""
+    }
+
+    /// Recording, retention and playback (issue 13).
+    public struct RecordingSettings: Sendable, Equatable, Codable {
+        public var enabled: Bool = true
+        /// Where files and their index go (may be another disk); empty: `<dataDirectory>/recordings`.
+        public var directory: String = ""
+        /// First match decides; a path no rule matches takes its kind's default.
+        public var rules: [RecordingRuleSetting] = [
+            RecordingRuleSetting(match: "cam/*", mode: "always"),
+            RecordingRuleSetting(match: "room/*", mode: "session"),
+            RecordingRuleSetting(match: "hall/*", mode: "session"),
+            RecordingRuleSetting(match: "lab/*", mode: "never"),
+        ]
+        public var fileMinutes: Int = 10
+        public var retentionDays: Int = 30
+        public var incidentRetentionDays: Int = 180
+        public var minFreeMiB: Int = 2048
+        public var maxPlaybackMinutes: Int = 120
+        public var queueMiB: Int = 64
+        public var writerThreads: Int = 2
+        public var retentionIntervalSeconds: Int = 600
+    }
+
+    public struct RecordingRuleSetting: Sendable, Equatable, Codable {
+        public var match: String
+        /// always, session or never.
+        public var mode: String
+        public init(match: String, mode: String) {
+            self.match = match
+            self.mode = mode
+        }
     }
 
     public struct Paths: Sendable, Equatable, Codable {

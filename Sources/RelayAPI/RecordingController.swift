@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JointReporting
+import NIOCore
+import PathRules
+import Recording
+
+/// Recording's REST API under `/api/v1` (issue 13): status, hand recordings, evidence marks and
+/// legal holds. Who may act: the admin, or an organisation whose jurisdiction covers the path
+/// (for a hold: the incident's county or city). Index calls run off the event loops.
+struct RecordingController: Sendable {
+    typealias Context = RelayRequestContext
+
+    let recording: RecordingContext
+    let reporting: ReportingContext
+    var coordinator: SessionCoordinator { reporting.coordinator }
+
+    func addRoutes(to router: Router<Context>) {
+        let api = router.group("/api/v1")
+        api.get("recordings/status") { request, context in
+            let caller = try await reporting.caller(request, context, readOnly: true)
+            return try RelayRouter.jsonResponse(status(showPaths: caller == .admin))
+        }
+        api.post("recordings") { request, context in
+            let manager = try recording.requireManager()
+            let body = try await Self.body(HandBody.self, request)
+            let path = try Self.path(body.path)
+            let actor = try await authorize(request, context, path: path, action: "record")
+            let hand = try await Self.offLoop { try manager.startHand(path: path.description, note: body.note ?? "", by: actor) }
+            return try Self.json(HandView(hand), status: .created)
+        }
+        api.post("recordings/{id}/stop") { request, context in
+            let manager = try recording.requireManager()
+            guard let id = Int64(try context.parameters.require("id")) else { throw APIError(.notFound, "no hand recording with that id") }
+            guard let hand = try await Self.offLoop({ try manager.index.handRecording(id: id) }) else {
+                throw APIError(.notFound, "no hand recording \(id)")
+            }
+            let actor = try await authorize(request, context, path: try Self.path(hand.path), action: "stop recording")
+            let stopped = try await Self.offLoop { try manager.stopHand(id: id, by: actor) }
+            return try Self.json(HandView(stopped))
+        }
+        api.post("recordings/evidence") { request, context in
+            let manager = try recording.requireManager()
+            let body = try await Self.body(EvidenceBody.self, request)
+            let path = try Self.path(body.path)
+            let actor = try await authorize(request, context, path: path, action: "mark evidence of")
+            guard let from = RecordingTime.parse(body.from) else { throw APIError(.badRequest, "from: not an RFC 3339 time", code: "invalid_from") }
+            guard let to = RecordingTime.parse(body.to) else { throw APIError(.badRequest, "to: not an RFC 3339 time", code: "invalid_to") }
+            guard to > from else { throw APIError(.badRequest, "to: must be after from", code: "invalid_to") }
+            let mark = try await Self.offLoop {
+                try manager.index.markEvidence(path: path.description, from: from, to: to, note: body.note ?? "", by: actor, at: manager.writer.now())
+            }
+            return try Self.json(EvidenceView(mark), status: .created)
+        }
+        api.get("recordings/evidence") { request, context in
+            let manager = try recording.requireManager()
+            guard try await reporting.caller(request, context, readOnly: true) == .admin else {
+                throw APIError(.forbidden, "evidence marks are listed to the admin")
+            }
+            let marks = try await Self.offLoop { try manager.index.evidenceMarks(includeReleased: true) }
+            return try Self.json(["marks": marks.map(EvidenceView.init)])
+        }
+        api.post("recordings/evidence/{id}/release") { request, context in
+            let manager = try recording.requireManager()
+            guard try await reporting.caller(request, context, readOnly: false) == .admin else {
+                throw APIError(.forbidden, "only the admin releases video marked as evidence")
+            }
+            guard let id = Int64(try context.parameters.require("id")) else { throw APIError(.notFound, "no evidence mark with that id") }
+            let mark = try await Self.offLoop { try manager.index.releaseEvidence(id: id, by: "admin", at: manager.writer.now()) }
+            return try Self.json(EvidenceView(mark))
+        }
+        api.post("incidents/{id}/hold") { request, context in
+            try await hold(request, context, place: true)
+        }
+        api.delete("incidents/{id}/hold") { request, context in
+            try await hold(request, context, place: false)
+        }
+    }
+
+    // MARK: - status
+
+    struct Status: Encodable {
+        var enabled: Bool
+        /// recording, disk-low or off.
+        var state: String
+        var reason: String?
+        var directory: String?
+        var freeMiB: Int64?
+        var minFreeMiB: Int
+        var fragmentsWritten: Int
+        var fragmentsDropped: Int
+        var bytesWritten: Int64
+        var openFiles: Int
+        var queuedBytes: Int
+        var writeErrors: Int
+        /// What is recorded now and why (rule, session, hand); for the admin only.
+        var recording: [String: [String]]?
+    }
+
+    func status(showPaths: Bool) -> Status {
+        guard let manager = recording.manager else {
+            return Status(enabled: false, state: "off", reason: recording.offReason, directory: nil, freeMiB: nil,
+                          minFreeMiB: recording.configuration.minFreeMiB, fragmentsWritten: 0, fragmentsDropped: 0, bytesWritten: 0,
+                          openFiles: 0, queuedBytes: 0, writeErrors: 0, recording: nil)
+        }
+        let figures = manager.writer.currentFigures
+        var stats = statvfs()
+        let free: Int64? = statvfs(manager.writer.directory.path, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) / 1_048_576 : nil
+        return Status(enabled: true, state: figures.diskLow ? "disk-low" : "recording",
+                      reason: figures.diskLow ? "free space below recording.minFreeMiB: new recording stopped until space returns" : nil,
+                      directory: showPaths ? manager.writer.directory.path : nil, freeMiB: free, minFreeMiB: manager.configuration.minFreeMiB,
+                      fragmentsWritten: figures.fragmentsWritten, fragmentsDropped: figures.fragmentsDropped, bytesWritten: figures.bytesWritten,
+                      openFiles: figures.openFiles, queuedBytes: figures.queuedBytes, writeErrors: figures.writeErrors,
+                      recording: showPaths ? manager.recording : nil)
+    }
+
+    // MARK: - holds
+
+    func hold(_ request: Request, _ context: Context, place: Bool) async throws -> Response {
+        let manager = try recording.requireManager()
+        let id = try context.parameters.require("id")
+        let caller = try await reporting.caller(request, context, readOnly: false)
+        guard let incident = try? await coordinator.incident(id: id, as: .admin) else { throw APIError(.notFound, "no incident \(id)") }
+        let actor: String
+        switch caller {
+        case .admin:
+            actor = "admin"
+        case .organisation(let org):
+            guard let organisation = coordinator.directory.organisation(id: org),
+                  organisation.level == .county || organisation.level == .city,
+                  organisation.jurisdictionContains(areaCode: incident.location.areaCode) else {
+                throw APIError(.forbidden, "a legal hold is placed or released by the admin or by the incident's county or city")
+            }
+            actor = org
+        }
+        let note = place ? (try? await Self.body(HoldBody.self, request, optional: true))?.note ?? "" : ""
+        if place {
+            let hold = try await Self.offLoop { try manager.index.placeHold(incidentID: id, note: note, by: actor, at: manager.writer.now()) }
+            _ = try? await coordinator.recordExternal(.holdPlaced, actor: actor, incidentId: id, detail: ["note": .string(note)])
+            return try Self.json(["incident": hold.incidentID, "placedBy": hold.placedBy, "placedAt": RecordingTime.format(hold.placedAt),
+                                  "note": hold.note], status: .created)
+        }
+        try await Self.offLoop { try manager.index.releaseHold(incidentID: id, by: actor, at: manager.writer.now()) }
+        _ = try? await coordinator.recordExternal(.holdReleased, actor: actor, incidentId: id, detail: [:])
+        return Response(status: .noContent)
+    }
+
+    // MARK: - helpers
+
+    /// The acting caller's name when it may act on `path`: the admin, or an organisation whose
+    /// jurisdiction covers it (viewer tokens never act).
+    func authorize(_ request: Request, _ context: Context, path: MediaPath, action: String) async throws -> String {
+        switch try await reporting.caller(request, context, readOnly: false) {
+        case .admin:
+            return "admin"
+        case .organisation(let org):
+            guard let source = try? SourcePath(parsing: path.description), coordinator.directory.jurisdiction(of: org, contains: source) else {
+                throw APIError(.forbidden, "\(org) may not \(action) \(path): it is outside its jurisdiction")
+            }
+            return org
+        }
+    }
+
+    static func path(_ text: String) throws -> MediaPath {
+        do {
+            return try MediaPath(text)
+        } catch {
+            throw APIError(.badRequest, "path: \(error)", code: "invalid_path")
+        }
+    }
+
+    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request, optional: Bool = false) async throws -> Body {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        do {
+            return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "malformed JSON body: \(ReportingController.describe(error))", code: "bad_request")
+        }
+    }
+
+    /// Runs a blocking index call on a thread of its own, mapping recording errors to HTTP.
+    static func offLoop<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        let result: Result<Value, any Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try body() }) }
+        }
+        do {
+            return try result.get()
+        } catch let error as RecordingError {
+            throw error.apiError
+        }
+    }
+
+    static func json<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
+        try ReportingController.json(value, status: status)
+    }
+
+    struct HandBody: Decodable { var path: String; var note: String? }
+    struct EvidenceBody: Decodable { var path: String; var from: String; var to: String; var note: String? }
+    struct HoldBody: Decodable { var note: String? }
+
+    struct HandView: Encodable {
+        var id: Int64, path: String, note: String, startedBy: String, startedAt: String, stoppedBy: String?, stoppedAt: String?
+        init(_ hand: HandRecording) {
+            id = hand.id; path = hand.path; note = hand.note; startedBy = hand.startedBy
+            startedAt = RecordingTime.format(hand.startedAt); stoppedBy = hand.stoppedBy; stoppedAt = hand.stoppedAt.map(RecordingTime.format)
+        }
+    }
+
+    struct EvidenceView: Encodable {
+        var id: Int64, path: String, from: String, to: String, note: String, markedBy: String, markedAt: String, releasedBy: String?, releasedAt: String?
+        init(_ mark: EvidenceMark) {
+            id = mark.id; path = mark.path; from = RecordingTime.format(mark.from); to = RecordingTime.format(mark.to); note = mark.note
+            markedBy = mark.markedBy; markedAt = RecordingTime.format(mark.markedAt); releasedBy = mark.releasedBy
+            releasedAt = mark.releasedAt.map(RecordingTime.format)
+        }
+    }
+}

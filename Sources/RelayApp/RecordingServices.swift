@@ -1,0 +1,169 @@
+import Foundation
+import JointReporting
+import Logging
+import PathRules
+import Recording
+import RecordingStore
+import RelayAPI
+import ServiceLifecycle
+import StreamHub
+
+/// Recording as the gateway runs it: the directory and its index, recovery at start, the writer,
+/// the manager that decides what is recorded, the ledger's anchoring into the joint-reporting
+/// record, and retention. A recording directory that is missing or read-only at start leaves
+/// recording off — with a log line, a metric and `/api/v1/recordings/status` saying why — and
+/// the live service starts anyway: emergency video is never withheld for a storage fault.
+public final class RecordingServices: Sendable {
+    public let context: RecordingContext
+    let manager: RecordingManager?
+    let coordinator: SessionCoordinator
+    let logger: Logger
+
+    init(context: RecordingContext, manager: RecordingManager?, coordinator: SessionCoordinator, logger: Logger) {
+        self.context = context
+        self.manager = manager
+        self.coordinator = coordinator
+        self.logger = logger
+    }
+
+    static func directory(_ configuration: RelayConfiguration) -> URL {
+        configuration.recording.directory.isEmpty
+            ? URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("recordings")
+            : URL(fileURLWithPath: configuration.recording.directory)
+    }
+
+    static func recordingConfiguration(_ settings: RelayConfiguration.RecordingSettings, directory: URL) -> RecordingConfiguration {
+        var configuration = RecordingConfiguration()
+        configuration.enabled = settings.enabled
+        configuration.directory = directory
+        // Validated at load: every rule parses.
+        configuration.rules = RecordingRules(settings.rules.compactMap { rule in
+            RecordingMode(rawValue: rule.mode).flatMap { try? RecordingRule(match: rule.match, mode: $0) }
+        })
+        configuration.fileMinutes = settings.fileMinutes
+        configuration.retentionDays = settings.retentionDays
+        configuration.incidentRetentionDays = settings.incidentRetentionDays
+        configuration.minFreeMiB = settings.minFreeMiB
+        configuration.maxPlaybackMinutes = settings.maxPlaybackMinutes
+        configuration.queueMiB = settings.queueMiB
+        configuration.writerThreads = settings.writerThreads
+        configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        return configuration
+    }
+
+    static func build(_ configuration: RelayConfiguration, paths: PathManager, coordinator: SessionCoordinator,
+                      logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) -> RecordingServices {
+        let directory = directory(configuration)
+        let settings = recordingConfiguration(configuration.recording, directory: directory)
+        func off(_ reason: String) -> RecordingServices {
+            logger.error("recording is off: \(reason); live service continues")
+            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: reason),
+                                     manager: nil, coordinator: coordinator, logger: logger)
+        }
+        guard settings.enabled else {
+            logger.notice("recording is off (recording.enabled: false)")
+            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: "recording.enabled is false"),
+                                     manager: nil, coordinator: coordinator, logger: logger)
+        }
+        // The default directory is made; a configured one must exist (an unmounted disk's mount
+        // point must not fill the system disk instead).
+        if configuration.recording.directory.isEmpty {
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return off("the recording directory \(directory.path) does not exist")
+        }
+        guard access(directory.path, W_OK) == 0 else {
+            return off("the recording directory \(directory.path) is not writable")
+        }
+        let index: RecordingDatabase
+        do {
+            index = try RecordingDatabase(directory: directory)
+        } catch {
+            return off("the recording index cannot be opened: \(error)")
+        }
+        let writer = RecordingWriter(directory: directory, index: index, configuration: settings, logger: logger, now: now)
+        let manager: RecordingManager
+        do {
+            manager = try RecordingManager(writer: writer, index: index, configuration: settings, paths: paths,
+                                           backfillSeconds: configuration.paths.backfillSeconds, logger: logger)
+        } catch {
+            writer.shutdown()
+            return off("the recording index cannot be read: \(error)")
+        }
+        logger.notice("recording", metadata: ["directory": "\(directory.path)",
+                                              "rules": "\(settings.rules.rules.map { "\($0.match)=\($0.mode.rawValue)" }.joined(separator: " "))"])
+        return RecordingServices(context: RecordingContext(configuration: settings, manager: manager, offReason: nil),
+                                 manager: manager, coordinator: coordinator, logger: logger)
+    }
+
+    /// The feeds attached to open sessions, as recording needs them.
+    static func activeFeeds(_ coordinator: SessionCoordinator) async -> [ActiveFeed] {
+        await coordinator.sessions(visibleTo: .admin, state: .open).flatMap { session in
+            session.feeds.map { ActiveFeed(path: $0.path.description, sessionID: session.id, incidentID: session.incidentId, attachedAt: $0.attachedAt) }
+        }
+    }
+
+    var services: [any Service] {
+        guard let manager else { return [] }
+        return [RecordingService(manager: manager, coordinator: coordinator, logger: logger)]
+    }
+}
+
+/// Runs recording while the gateway runs: reconciles what is recorded every second, anchors the
+/// ledger into the joint-reporting record every hour and when a session closes, and at shutdown
+/// writes what is queued and seals every open file.
+struct RecordingService: Service {
+    let manager: RecordingManager
+    let coordinator: SessionCoordinator
+    let logger: Logger
+
+    func run() async throws {
+        let closes = await coordinator.subscribe { $0.kind == .closed }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    var lastAnchor = ContinuousClock.now
+                    while !Task.isCancelled {
+                        manager.reconcile(feeds: await RecordingServices.activeFeeds(coordinator))
+                        if ContinuousClock.now - lastAnchor >= .seconds(3600) {
+                            await anchor(reason: "hourly")
+                            lastAnchor = .now
+                        }
+                        do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                    }
+                }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    for await event in closes {
+                        // The closing session's feeds are detached in the ledger before its anchor.
+                        manager.reconcile(feeds: await RecordingServices.activeFeeds(coordinator))
+                        await anchor(reason: "session \(event.sessionId ?? "?") closed", sessionId: event.sessionId)
+                    }
+                }
+            }
+        }
+        manager.stopAll()
+        await manager.writer.drain()
+        manager.writer.shutdown()
+        logger.info("recording stopped: every open file sealed")
+    }
+
+    /// Puts the ledger's head into the joint-reporting record (HMAC-chained), then notes that in
+    /// the ledger: rewriting the ledger afterwards cannot match the record.
+    func anchor(reason: String, sessionId: String? = nil) async {
+        do {
+            guard let head = try manager.index.ledgerHead() else { return }
+            let event = try await coordinator.recordExternal(.recordingAnchored, actor: "system", sessionId: sessionId, detail: [
+                "sequence": .int(head.sequence), "hash": .string(head.hash.hexString), "reason": .string(reason),
+            ])
+            try manager.index.appendLedger(.anchored, path: nil, detail: [
+                "ledgerSequence": String(head.sequence), "ledgerHash": head.hash.hexString, "auditSeq": String(event.seq),
+            ], at: Date())
+        } catch {
+            logger.error("recording: cannot anchor the ledger into the record: \(error)")
+        }
+    }
+}
