@@ -11,12 +11,15 @@ public final class FragmentedMP4Muxer {
     private let output: MemoryOutput
     private let packet: UnsafeMutablePointer<AVPacket>
     private let tracks: [Track]
+    /// The last DTS written per stream, in the stream's own time base (see `write`).
+    private var lastDTS: [Int64?]
     /// ftyp + moov: the EXT-X-MAP of every segment made by this muxer.
     public let initSection: [UInt8]
 
     public init(tracks: [Track]) throws(MediaError) {
         guard !tracks.isEmpty else { throw MediaError(.unsupportedCodec, "no tracks to mux") }
         self.tracks = tracks
+        lastDTS = Array(repeating: nil, count: tracks.count)
         output = try MemoryOutput()
         guard let packet = av_packet_alloc() else { throw MediaError(.outOfMemory, "av_packet_alloc") }
         self.packet = packet
@@ -124,6 +127,14 @@ public final class FragmentedMP4Muxer {
         if let stream = format.pointee.streams[Int(unit.track)] {
             av_packet_rescale_ts(packet, AVRational(num: 1, den: Int32(AccessUnit.clockRate)), stream.pointee.time_base)
         }
+        // Two DTS less than one tick of the stream's time base apart (an audio track at 44.1 kHz
+        // has one tick per ~2 of the 90 kHz clock) round to the same value, which the muxer refuses
+        // for the whole packet. Move the later one on by a tick: far below a frame's duration.
+        if let last = lastDTS[Int(unit.track)], packet.pointee.dts <= last {
+            packet.pointee.dts = last + 1
+            if packet.pointee.pts < packet.pointee.dts { packet.pointee.pts = packet.pointee.dts }
+        }
+        lastDTS[Int(unit.track)] = packet.pointee.dts
         let result = av_write_frame(format, packet)
         av_packet_unref(packet)
         guard result >= 0 else { throw MediaError.av(result, "av_write_frame(mp4)") }

@@ -39,10 +39,10 @@ public final class PathRecorder: PathReader {
             switch event {
             case .tracks(let tracks, let discontinuity):
                 ready = takeGOP(&state)
-                if discontinuity || tracks != state.tracks {
-                    state.generation += 1
-                    if discontinuity { state.instanceCounter += 1 }
-                }
+                // Tracks published again (even the same ones) mean a new timeline: the intake's
+                // guard saw the clock jump. A new file then, as a new publisher or codec gets.
+                state.generation += 1
+                if discontinuity { state.instanceCounter += 1 }
                 state.tracks = tracks
                 state.videoTrack = tracks.firstIndex { $0.codec == .h264 || $0.codec == .hevc }
             case .accessUnit(let unit):

@@ -246,13 +246,14 @@ public final class RecordingWriter: Sendable {
             figures.withLock { $0.writeErrors += 1 }
             logger.error("recording: fragment of \(gop.path) not written: \(error)")
             // Cut back whatever part of the fragment reached the file: the index never names it.
+            // The muxer may still hold part of the GOP, so the file ends here; the next GOP
+            // starts a new one.
             try? DiskFile.truncate(file.fd, to: file.nextOffset, path: file.fullPath)
             noteDropped(gop, reason: "write failed: \(error)")
-            if let failure = error as? DiskFile.Failure, failure.isNoSpace {
-                lane.openFiles[gop.path] = nil
-                seal(file, reason: "disk full")
-                _ = enterDiskLow(reason: failure.description)
-            }
+            lane.openFiles[gop.path] = nil
+            let noSpace = (error as? DiskFile.Failure)?.isNoSpace ?? false
+            seal(file, reason: noSpace ? "disk full" : "write failed")
+            if noSpace, let failure = error as? DiskFile.Failure { _ = enterDiskLow(reason: failure.description) }
         }
     }
 
