@@ -205,6 +205,7 @@ extension RelayApplication {
         let heapTrims = HeapTrimCounters(metrics: metrics)
         let mediaCache = MediaBufferCache()
         let recordings = RecordingServices.build(configuration, paths: paths, coordinator: coordinator, logger: logger("recording"))
+        RecordingGauges.declare(recordings, in: metrics)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
                                        recording: recordings.context,
                                        configuration: RelayRouter.Configuration(

@@ -57,6 +57,8 @@ struct RecordingDiskFullTests {
         let free = Int64(try #require(freeMiB(mountPoint)))
         try Data(count: Int(max(0, free - 17) * 1_048_576)).write(to: mountPoint.appendingPathComponent("filler"))
         try await waitFor("the disk-low state", timeout: .seconds(30)) { try await state() == "disk-low" }
+        #expect(try await gateway.metric("fieldrelay_recording_disk_low") == 1)
+        #expect(try await gateway.metric("fieldrelay_recording_fragments_dropped_total") ?? 0 >= 1)
         let filesWhenLow = try index.files(path: Self.bodyCam, from: nil, to: nil)
         #expect(filesWhenLow.allSatisfy { $0.isSealed }, "the open file is sealed when the disk runs low")
         try await Task.sleep(for: .seconds(4))
@@ -67,6 +69,7 @@ struct RecordingDiskFullTests {
         try await waitFor("a new file after the resumption") {
             try index.files(path: Self.bodyCam, from: nil, to: nil).count > filesWhenLow.count
         }
+        #expect(try await gateway.metric("fieldrelay_recording_disk_low") == 0)
         let ledger = try index.ledger(from: 1).map(\.kind)
         #expect(ledger.contains(.diskLow) && ledger.contains(.diskResumed) && ledger.contains(.gap))
 

@@ -11,15 +11,19 @@
 #
 # usage: scripts/bench/ingest.sh [--streams 20] [--duration 60] [--kbps 3000] [--size 1280x720]
 #                                [--latency 1000] [--ramp 10] [--only abc] [--pacing pcr|burst] [--runs 1]
-#                                [--gateway-config FILE] [--smoke]
+#                                [--gateway-config FILE] [--record] [--smoke]
 # --runs N repeats the three cases N times (interleaved: a b c a b c ...) and reports the median of
 # each figure and of each run's ratios. --gateway-config passes a YAML file to `fieldrelay serve`
 # (for example srt.publisherDelivery: tsbpd, to compare with libsrt's default delivery).
 # --pacing burst sends each access unit's packets together (as ffmpeg -re does) instead of spreading
 # them by the PCR; receivers then wake less often and cost less per packet.
+# --record adds case (r): FieldRelay as in (a) with every camera recorded (a `lab/*: always` rule,
+# files under the case's data directory), run beside (a) so the report gives r/a (goal: at most
+# 1.15) and the fragments written and dropped (goal: none dropped). It implies --only ar unless
+# --only says otherwise.
 source "$(dirname "$0")/common.sh"
 
-streams=20 duration=60 kbps=3000 size=1280x720 latency=1000 ramp=10 only=abc warmup=5 smoke=0 clip_seconds=30 pacing=pcr runs=1 gateway_config=""
+streams=20 duration=60 kbps=3000 size=1280x720 latency=1000 ramp=10 only=abc warmup=5 smoke=0 clip_seconds=30 pacing=pcr runs=1 gateway_config="" record=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --streams) streams="$2"; shift 2 ;;
@@ -32,11 +36,13 @@ while [ $# -gt 0 ]; do
     --pacing) pacing="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --gateway-config) gateway_config="$(realpath "$2")"; shift 2 ;;
+    --record) record=1; shift ;;
     --smoke) smoke=1; streams=2; duration=2; kbps=1000; size=640x360; warmup=1; clip_seconds=6; shift ;;
     *) die "unknown argument $1 (see the header of $0)" ;;
   esac
 done
 
+if [ "$record" = 1 ] && [ "$only" = abc ]; then only=ar; fi
 need_packages ffmpeg srt-tools curl python3 procps
 build_fieldrelay "$([ "$smoke" = 1 ] && echo smoke)"
 # 30 s (smoke: 6 s) of 720p25 H.264 at the camera rate plus 64 kbps AAC, 2 s GOP (the segment target), looped.
@@ -102,6 +108,24 @@ if [[ "$only" == *a* ]]; then
   finish_case "$SERVER_PID"
 fi
 
+if [[ "$only" == *r* ]]; then
+  log "(r) FieldRelay, one SRT port, every camera recorded"
+  srt="$(free_port udp)"; http="$(free_port tcp)"
+  rm -rf "$WORK/data-r"; mkdir -p "$WORK/data-r"
+  # The rules of the given config (if any) would be replaced; recording's own keys are all this needs.
+  record_config="$WORK/record.yaml"
+  { [ -n "$gateway_config" ] && grep -v '^recording:' "$gateway_config"
+    printf 'recording:\n  rules:\n    - {match: "lab/*", mode: always}\n  minFreeMiB: 512\n'; } >"$record_config"
+  start_server "$WORK/data-r" "$srt" "$http" --open-ingest --config "$record_config"
+  sources=(); for i in $(seq 0 $((streams - 1))); do sources+=("http://127.0.0.1:$http/hls/lab/bench-$i/ts.m3u8"); done
+  start_viewer r "${sources[@]}"
+  start_load r "$srt" --stream-id 'lab/bench-{i}'
+  measure r "$SERVER_PID"
+  # Written and dropped fragments, read before the server stops (seals are not counted as drops).
+  echo "recorded_r $(metric "$http" fieldrelay_recording_fragments_written_total) $(metric "$http" fieldrelay_recording_fragments_dropped_total) $(metric "$http" fieldrelay_recording_bytes_written_total) $run" >>"$WORK/measurements"
+  finish_case "$SERVER_PID"
+fi
+
 if [[ "$only" == *b* ]]; then
   log "(b) one ffmpeg -c copy -f hls per camera"
   base="$(free_port udp "$streams")"
@@ -142,11 +166,13 @@ import json, os, statistics, sys
 from harness import read_loadgen_json
 work, streams, duration, tck, out, machine, kbps, size, smoke, pacing, runs, config = sys.argv[1:]
 streams, duration, tck, runs = int(streams), float(duration), int(tck), int(runs)
-measured, threads = {}, []   # measured[name][run] = (cpu seconds, peak rss kB, udp drops)
+measured, threads, recorded = {}, [], []   # measured[name][run] = (cpu seconds, peak rss kB, udp drops)
 for line in open(os.path.join(work, "measurements")):
     name, a, b, c, run = line.split()
     if name == "threads_a":
         threads.append(int(a))
+    elif name == "recorded_r":
+        recorded.append((int(float(a)), int(float(b)), int(float(c))))
     else:
         measured.setdefault(name, {})[int(run)] = (int(a) / tck, int(b), int(c))
 def jsonl_summary(name, run):
@@ -162,9 +188,9 @@ def viewer(name, run):
     except (OSError, ValueError, KeyError):
         return None
 med = statistics.median
-labels = {"a": "(a) FieldRelay, one port", "b": "(b) ffmpeg -c copy -f hls per camera", "c": "(c) srt-live-transmit per camera to /dev/null"}
+labels = {"a": "(a) FieldRelay, one port", "r": "(r) FieldRelay, one port, every camera recorded", "b": "(b) ffmpeg -c copy -f hls per camera", "c": "(c) srt-live-transmit per camera to /dev/null"}
 rows, per = [], {}
-for name in "abc":
+for name in "arbc":
     if name not in measured:
         continue
     byrun = measured[name]
@@ -186,7 +212,7 @@ for name in "abc":
     rows.append(f"| {labels[name]} | {med(cpus):.3f}{spread} | {rss:.1f} | {continuity} | "
                 f"{connected}/{streams} | {lost} / {rexmit} | {drops} | {lag:.1f} |")
 ratios = []
-for top, bottom, goal in (("a", "b", "at most 0.5"), ("a", "c", "at most 1.5")):
+for top, bottom, goal in (("a", "b", "at most 0.5"), ("a", "c", "at most 1.5"), ("r", "a", "at most 1.15")):
     if top in per and bottom in per:
         each = [per[top][r] / per[bottom][r] for r in per[top] if r in per[bottom] and per[bottom][r] > 0]
         if each:
@@ -205,6 +231,9 @@ header = [
 text = "\n".join(header + rows + [""] + ratios)
 if threads:
     text += f"\nFieldRelay threads at the end of (a): {', '.join(map(str, threads))}"
+if recorded:
+    text += ("\nRecording (r): " + "; ".join(f"{w} fragments written ({b / 1048576:.0f} MiB), {d} dropped" for w, d, b in recorded)
+             + " (goal: none dropped)")
 print(text)
 open(out, "w").write(text + "\n")
 PY

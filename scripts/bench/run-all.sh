@@ -14,7 +14,10 @@ for script in ingest.sh scale.sh serve.sh latency.sh wall-delay.sh; do
   started=$SECONDS
   # Bounded: a smoke run that hangs fails CI instead of holding it.
   limit=$([ ${#mode[@]} -gt 0 ] && echo 300 || echo 3600)
-  if timeout --kill-after=10 "$limit" bash "./$script" "${mode[@]}"; then
+  extra=()
+  # Ingest runs the recorded case too (r), beside the others.
+  [ "$script" = ingest.sh ] && extra=(--record --only arbc)
+  if timeout --kill-after=10 "$limit" bash "./$script" "${mode[@]}" "${extra[@]}"; then
     echo "=== $script passed in $((SECONDS - started)) s"
   else
     echo "=== $script FAILED after $((SECONDS - started)) s"
