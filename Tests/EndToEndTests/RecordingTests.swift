@@ -1,4 +1,5 @@
 import Foundation
+import JointReporting
 import Recording
 import RecordingStore
 import TestSupport
@@ -75,6 +76,19 @@ struct RecordingEndToEndTests {
         #expect(ledger.contains { $0.kind == .recordingStarted && $0.path == Self.room && $0.detail["because"] == "session" })
         #expect(ledger.contains { $0.kind == .recordingStopped && $0.path == Self.room })
         #expect(ledger.contains { $0.kind == .fileSealed && $0.path == Self.room })
+
+        // Closing the session anchors the ledger's head into the joint-reporting record.
+        try await township.must("POST", "/api/v1/sessions/\(sessionId)/close")
+        var anchor: [String: Any]?
+        try await waitFor("the ledger anchored into the record") {
+            let events = try await township.must("GET", "/api/v1/sessions/\(sessionId)/events").objects("events")
+            anchor = events.first { $0.string("kind") == "recording.anchored" }?["detail"] as? [String: Any]
+            return anchor != nil
+        }
+        let anchoredSequence = try #require(anchor?["sequence"] as? Int)
+        let anchoredEntry = try #require(try index.ledger(from: Int64(anchoredSequence)).first)
+        #expect(anchor?["hash"] as? String == anchoredEntry.hash.hexString)
+        try await waitFor("the anchor noted in the ledger") { try index.ledger(from: 1).contains { $0.kind == .anchored } }
 
         // The file decodes.
         let file = URL(fileURLWithPath: gateway.dataDirectory).appendingPathComponent("recordings").appendingPathComponent(roomFile.name)
