@@ -77,8 +77,26 @@ public struct RecordingRecovery {
             report.lines.append(line)
             log(line, logger)
         }
-        for name in recordingFileNames(in: directory) where try index.file(named: name) == nil {
-            let line = try rebuild(name: name, directory: directory, index: index, now: now, report: &report)
+        let indexed = Set(try index.files(path: nil, from: nil, to: nil).map(\.name))
+        var deletions: [String: Int64]?
+        for name in recordingFileNames(in: directory) where !indexed.contains(name) {
+            // Retention removes the index row (with its ledger entry) before the file: a crash
+            // between the two leaves a file the ledger says is gone, which must not come back.
+            if deletions == nil {
+                do {
+                    deletions = try deletedFiles(index)
+                } catch {
+                    logger.error("recording recovery: the ledger cannot be read (\(error)): files not in the index are indexed without checking it for their deletion")
+                    deletions = [:]
+                }
+            }
+            let line: RecoveryReport.Line
+            if let entry = deletions?[name] {
+                line = RecoveryReport.Line(file: name, outcome: .skipped,
+                                           message: "its deletion is in the ledger (entry \(entry)) but the file remains: not indexed again, left for removal")
+            } else {
+                line = try rebuild(name: name, directory: directory, index: index, now: now, report: &report)
+            }
             report.lines.append(line)
             log(line, logger)
         }
@@ -196,6 +214,15 @@ public struct RecordingRecovery {
             names.append(name)
         }
         return names.sorted()
+    }
+
+    /// The files the ledger records as deleted, by name, with the entry that says so.
+    static func deletedFiles(_ index: any RecordingIndex) throws -> [String: Int64] {
+        var deleted: [String: Int64] = [:]
+        for entry in try index.ledger(from: 1) where entry.kind == .fileDeleted {
+            if let name = entry.detail["file"] { deleted[name] = entry.sequence }
+        }
+        return deleted
     }
 
     static func rebuild(name: String, directory: URL, index: any RecordingIndex, now: Date,

@@ -190,3 +190,20 @@ struct RecordingRecoveryTests {
         #expect(try index.ledgerHead() == head)
     }
 }
+
+extension RecordingRecoveryTests {
+    @Test("a file whose deletion is in the ledger but which is still on disk (a crash during retention) is not indexed again")
+    func doesNotResurrectADeletedFile() async throws {
+        let fixture = try RecordingFixture()
+        let (tracks, units) = try await RecordingFixture.media(Clips.Spec(seconds: 3, keyframeSeconds: 1))
+        await fixture.record(path: "cam/bc-0001", tracks: tracks, units: units)
+        let file = try #require(try fixture.index.files(path: nil, from: nil, to: nil).first)
+        try fixture.index.deleteFile(id: file.id, reason: "retention", at: Date())
+
+        let report = try Self.recover(fixture.directory, fixture.index)
+        #expect(report.lines.map(\.outcome) == [.skipped])
+        #expect(report.lines.first?.message.contains("its deletion is in the ledger (entry 3)") == true)
+        #expect(try fixture.index.file(named: file.name) == nil)
+        #expect(FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent(file.name).path), "left for removal, not removed here")
+    }
+}
