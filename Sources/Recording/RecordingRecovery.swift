@@ -66,8 +66,9 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
 ///   the index only ever runs short of the file, never ahead of it: an indexed fragment whose
 ///   bytes are present but differ is not a crash but damage or tampering, and is left as found.
 /// - Files on disk the index does not know (the index lost, or behind them) are indexed from
-///   their own boxes and sealed as recovered.
+///   their own boxes and sealed as recovered, unless the ledger records their deletion.
 ///
+/// Run it before any writer starts: it cuts the ends of files a writer would be appending to.
 /// Every step is safe to repeat after a crash during recovery, and a second run changes nothing.
 public struct RecordingRecovery {
     public static func run(directory: URL, index: any RecordingIndex, now: Date, logger: Logger) throws -> RecoveryReport {
@@ -80,8 +81,8 @@ public struct RecordingRecovery {
         let indexed = Set(try index.files(path: nil, from: nil, to: nil).map(\.name))
         var deletions: [String: Int64]?
         for name in recordingFileNames(in: directory) where !indexed.contains(name) {
-            // Retention removes the index row (with its ledger entry) before the file: a crash
-            // between the two leaves a file the ledger says is gone, which must not come back.
+            // Retention is to drop the index row (writing file.deleted) before unlinking the file:
+            // a crash between the two leaves a file the ledger says is gone, which must not come back.
             if deletions == nil {
                 do {
                     deletions = try deletedFiles(index)
