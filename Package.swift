@@ -139,8 +139,10 @@ let package = Package(
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
+        // GRDB here only lets the tests edit the index and the ledger as an attacker with the file would.
         .testTarget(name: "RecordingTests", dependencies: [
             "Recording", "RecordingStore", "MediaRemux", "MediaTypes", "StreamHub", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "RelayAPITests", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",

@@ -26,6 +26,38 @@ enum DiskFile {
         return fd
     }
 
+    static func openForReading(_ path: String) throws(Failure) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(operation: "open", path: path, code: errno) }
+        return fd
+    }
+
+    static func size(_ fd: Int32, path: String) throws(Failure) -> Int64 {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Failure(operation: "stat", path: path, code: errno) }
+        return Int64(info.st_size)
+    }
+
+    /// Up to `length` bytes at `offset`: fewer only at the end of the file.
+    static func read(_ fd: Int32, at offset: Int64, length: Int, path: String) throws(Failure) -> [UInt8] {
+        guard length > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: length)
+        var filled = 0
+        while filled < length {
+            let result = bytes.withUnsafeMutableBytes { raw in
+                pread(fd, raw.baseAddress! + filled, length - filled, off_t(offset) + off_t(filled))
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw Failure(operation: "read", path: path, code: errno)
+            }
+            if result == 0 { break }
+            filled += result
+        }
+        if filled < length { bytes.removeLast(length - filled) }
+        return bytes
+    }
+
     static func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, path: String) throws(Failure) {
         var written = 0
         while written < bytes.count {

@@ -33,3 +33,17 @@ public struct FragmentChain: Sendable, Equatable {
         return chain.head
     }
 }
+
+extension Data {
+    /// Lowercase hex, as the ledger's details and the verifier's messages write hashes.
+    var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
