@@ -83,6 +83,16 @@ public final class RecordingServices: Sendable {
         } catch {
             return off("the recording index cannot be opened: \(error)")
         }
+        // After kill -9 or a power cut: open files are cut back to what verifies and sealed, and
+        // files the index does not know are indexed from their own boxes. Before any writer.
+        do {
+            let report = try RecordingRecovery.run(directory: directory, index: index, now: now(), logger: logger)
+            if report.changedAnything || report.count(.failed) > 0 {
+                logger.notice("\(report.summary)")
+            }
+        } catch {
+            return off("recovery of the recording directory failed: \(error)")
+        }
         let writer = RecordingWriter(directory: directory, index: index, configuration: settings, logger: logger, now: now)
         let manager: RecordingManager
         do {
