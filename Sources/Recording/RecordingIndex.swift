@@ -120,6 +120,10 @@ public protocol RecordingIndex: AnyObject, Sendable {
     func releaseEvidence(id: Int64, by: String, at: Date) throws -> EvidenceMark
     func evidenceMarks(includeReleased: Bool) throws -> [EvidenceMark]
 
+    /// Notes that `org` played (part of) `file`; true the first time, so the first playback per
+    /// organisation and file goes on the joint-reporting record once.
+    func notePlayback(org: String, file: String, at: Date) throws -> Bool
+
     func placeHold(incidentID: String, note: String, by: String, at: Date) throws -> LegalHold
     func releaseHold(incidentID: String, by: String, at: Date) throws
     func holds() throws -> [LegalHold]

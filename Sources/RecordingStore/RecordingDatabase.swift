@@ -118,6 +118,16 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2-recording-playback") { db in
+            try db.execute(sql: """
+                CREATE TABLE recording_playback (
+                    org TEXT NOT NULL,
+                    file TEXT NOT NULL,
+                    first_ms INTEGER NOT NULL,
+                    PRIMARY KEY (org, file)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 
@@ -409,6 +419,14 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
     public func evidenceMarks(includeReleased: Bool) throws -> [EvidenceMark] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM recording_evidence \(includeReleased ? "" : "WHERE released_ms IS NULL") ORDER BY id").map(Self.mark)
+        }
+    }
+
+    public func notePlayback(org: String, file: String, at time: Date) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO recording_playback (org, file, first_ms) VALUES (?, ?, ?)",
+                           arguments: [org, file, Self.ms(time)])
+            return db.changesCount > 0
         }
     }
 

@@ -115,6 +115,18 @@ public final class RecordingServices: Sendable {
         }
     }
 
+    /// What retention needs of each incident: when it closed (its final report) and its grade
+    /// (1 = grade I, the most severe).
+    static func incidentRetention(_ coordinator: SessionCoordinator) async -> [String: IncidentRetention] {
+        var result: [String: IncidentRetention] = [:]
+        for incident in await coordinator.incidents(visibleTo: .admin) {
+            let closedAt = incident.reports.last { $0.stage.kind == .final }?.filedAt
+            let grade = switch incident.grade { case .i: 1; case .ii: 2; case .iii: 3; case .iv: 4 }
+            result[incident.id] = IncidentRetention(closedAt: closedAt, grade: grade)
+        }
+        return result
+    }
+
     var services: [any Service] {
         guard let manager else { return [] }
         return [RecordingService(manager: manager, coordinator: coordinator, logger: logger)]
@@ -147,6 +159,17 @@ struct RecordingService: Service {
             }
             group.addTask {
                 await cancelWhenGracefulShutdown {
+                    // The first sweep a minute after start, then every retentionIntervalSeconds.
+                    var delay = Duration.seconds(60)
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: delay) } catch { return }
+                        await sweep()
+                        delay = .seconds(manager.configuration.retentionIntervalSeconds)
+                    }
+                }
+            }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
                     for await event in closes {
                         // The closing session's feeds are detached in the ledger before its anchor.
                         manager.reconcile(feeds: await RecordingServices.activeFeeds(coordinator))
@@ -159,6 +182,23 @@ struct RecordingService: Service {
         await manager.writer.drain()
         manager.writer.shutdown()
         logger.info("recording stopped: every open file sealed")
+    }
+
+    /// Retention (DOMAIN.md): routine video after `retentionDays`, an incident's video 180 days
+    /// after it closed, grade I and II, evidence and held video kept; deletions in the ledger.
+    func sweep() async {
+        let incidents = await RecordingServices.incidentRetention(coordinator)
+        let manager = manager
+        let logger = logger
+        let report = await withCheckedContinuation { (continuation: CheckedContinuation<SweepReport, Never>) in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: RetentionSweep.run(directory: manager.writer.directory, index: manager.index, incidents: incidents,
+                                                                  configuration: manager.configuration, now: manager.writer.now(), logger: logger))
+            }
+        }
+        if !report.deleted.isEmpty || !report.failures.isEmpty {
+            logger.notice("retention: \(report.deleted.count) file(s) deleted, \(report.bytesFreed / 1_048_576) MiB freed, \(report.failures.count) failure(s)")
+        }
     }
 
     /// Puts the ledger's head into the joint-reporting record (HMAC-chained), then notes that in
