@@ -1,4 +1,5 @@
 import Foundation
+import Recording
 import Testing
 import TestSupport
 
@@ -212,6 +213,16 @@ final class AccessFixture {
             return try await command(caller, "POST", "handover", ["to": Self.ownCounty, "note": "county takes command"], countyJoined: true)
         case "POST /api/v1/sessions/{id}/close": return try await command(caller, "POST", "close")
 
+        case "GET /api/v1/recordings/status": return try await status("GET", "/api/v1/recordings/status", caller)
+        case "GET /api/v1/recordings?path={room}": return try await status("GET", "/api/v1/recordings?path=\(room)", caller)
+        case "GET /playback/{room}/index.m3u8": return try await status("GET", "/playback/\(room)/index.m3u8?\(playbackRange)", caller)
+        case "GET /playback/file/{id}.mp4 (Range)":
+            let playlist = try await gateway.client(gateway.adminToken).request("GET", "/playback/\(room)/index.m3u8?\(playbackRange)")
+            let uri = try #require(playlist.text.split(separator: "\n").first { $0.hasPrefix("/playback/file/") }?.split(separator: "?").first)
+            let token = token(caller)
+            return .status(try await gateway.client(token).request("GET", String(uri), headers: ["Range": "bytes=0-99"]).status)
+        case "POST /api/v1/recordings": return try await status("POST", "/api/v1/recordings", caller, ["path": room, "note": "review"])
+        case "POST /api/v1/incidents/{id}/hold": return try await status("POST", "/api/v1/incidents/\(sharedIncident)/hold", caller, ["note": "review"])
         case "GET /hls/{room}/index.m3u8": return try await media("index.m3u8", caller)
         case "GET /hls/{room}/index.m3u8?token=": return try await media("index.m3u8", caller, inQuery: true)
         case "GET /hls/{room}/multivariant.m3u8": return try await media("multivariant.m3u8", caller)
@@ -269,6 +280,11 @@ final class AccessFixture {
             return try await gateway.client(nil).request(method, target, json: json)
         }
         return try await gateway.client(token).request(method, path, json: json)
+    }
+
+    /// The last two minutes: the shared session's room is recorded from its attach.
+    private var playbackRange: String {
+        "from=\(RecordingTime.format(Date().addingTimeInterval(-120)))&to=\(RecordingTime.format(Date()))"
     }
 
     private func status(_ method: String, _ path: String, _ caller: AccessCaller, _ json: [String: Any]? = nil) async throws -> AccessOutcome {
