@@ -48,6 +48,11 @@ struct RelayConfigurationTests {
         ("hls:\n  windowSegments: 1", "hls.windowSegments"),
         ("hls: 3", "hls must be a mapping"),
         ("log:\n  level: loud", "log.level"),
+        ("recording:\n  rules:\n    - {match: \"tv/*\", mode: always}", "recording.rules[0]"),
+        ("recording:\n  rules:\n    - {match: \"cam/*\", mode: sometimes}", "recording.rules[0]"),
+        ("recording:\n  rules:\n    - {match: \"cam/*\"}", "recording.rules"),
+        ("recording:\n  fileMinutes: 0", "recording.fileMinutes"),
+        ("recording:\n  minFreeMiB: -1", "recording.minFreeMiB"),
         ("http:\n  corsAllowedOrigins: [1, 2]", "http.corsAllowedOrigins"),
         ("srt:\n  openIngest: maybe", "srt.openIngest must be true or false"),
         ("srt:\n  publisherDelivery: later", "srt.publisherDelivery must be tsbpd or on-arrival"),
@@ -180,7 +185,7 @@ struct RelayConfigurationTests {
         Mirror(reflecting: value).children.flatMap { child -> [[String]] in
             let keys = prefix + [child.label ?? "?"]
             switch child.value {
-            case is Int, is Double, is Bool, is String, is [String]: return [keys]
+            case is Int, is Double, is Bool, is String, is [String], is [RelayConfiguration.RecordingRuleSetting]: return [keys]
             default: return structLeaves(child.value, keys)
             }
         }
@@ -224,6 +229,8 @@ struct RelayConfigurationTests {
             case let flag as Bool: changed = ("\(!flag)", !flag)
             case is String: changed = ("changed-\(keys.joined(separator: "-"))", "changed-\(keys.joined(separator: "-"))")
             case is [String]: changed = ("[changed-\(keys.last!)]", ["changed-\(keys.last!)"])
+            case is [RelayConfiguration.RecordingRuleSetting]:
+                changed = ("[{match: \"room/*\", mode: always}]", [RelayConfiguration.RecordingRuleSetting(match: "room/*", mode: "always")])
             case let other: Issue.record("\(keys): no changed value for \(type(of: other))"); continue
             }
             yaml += String(repeating: "  ", count: keys.count - 1) + "\(keys.last!): \(changed.text)\n"
