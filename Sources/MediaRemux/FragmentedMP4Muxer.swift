@@ -16,7 +16,10 @@ public final class FragmentedMP4Muxer {
     /// ftyp + moov: the EXT-X-MAP of every segment made by this muxer.
     public let initSection: [UInt8]
 
-    public init(tracks: [Track]) throws(MediaError) {
+    /// `absoluteDecodeTimes`: each track's first `tfdt` is its first DTS (`frag_discont`), not 0,
+    /// so the fragments of consecutive muxers over one timeline continue each other's decode
+    /// times (recording files cut every few minutes play across the cut as one timeline).
+    public init(tracks: [Track], absoluteDecodeTimes: Bool = false) throws(MediaError) {
         guard !tracks.isEmpty else { throw MediaError(.unsupportedCodec, "no tracks to mux") }
         self.tracks = tracks
         lastDTS = Array(repeating: nil, count: tracks.count)
@@ -81,7 +84,8 @@ public final class FragmentedMP4Muxer {
             var options: OpaquePointer?
             // empty_moov: the init section carries no samples; frag_custom: a fragment ends only when we
             // flush (at each part boundary); default_base_moof: offsets relative to each moof (CMAF).
-            av_dict_set(&options, "movflags", "frag_custom+empty_moov+default_base_moof+omit_tfhd_offset", 0)
+            av_dict_set(&options, "movflags", "frag_custom+empty_moov+default_base_moof+omit_tfhd_offset"
+                        + (absoluteDecodeTimes ? "+frag_discont" : ""), 0)
             av_dict_set(&options, "avoid_negative_ts", "disabled", 0)
             let header = avformat_write_header(format, &options)
             av_dict_free(&options)

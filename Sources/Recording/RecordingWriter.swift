@@ -258,7 +258,7 @@ public final class RecordingWriter: Sendable {
     }
 
     func openFile(for gop: RecordingGOP) throws -> OpenFile {
-        let muxer = try FragmentedMP4Muxer(tracks: gop.tracks)
+        let muxer = try FragmentedMP4Muxer(tracks: gop.tracks, absoluteDecodeTimes: true)
         let start = Date(timeIntervalSince1970: Double(LedgerEntry.milliseconds(gop.wallStart)) / 1000)
         let name = try RecordingLayout.fileName(path: gop.path, start: start, instance: gop.instance)
         let fullPath = directory.appendingPathComponent(name).path

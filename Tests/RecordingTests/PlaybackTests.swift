@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaTypes
 import Recording
 import RecordingStore
 import TestSupport
@@ -253,7 +254,8 @@ struct PlaybackTests {
 
         // Two files and a gap: ffmpeg reads to the end and decodes without an error. (ffmpeg's
         // HLS demuxer ignores EXT-X-DISCONTINUITY and feeds the new init section to the same MP4
-        // demuxer, which drops the first fragment after it, its decode times starting again at 0:
+        // demuxer, which drops the first fragment after it, its decode times going back (the
+        // same clip recorded twice is two publishers):
         // at most one fragment per discontinuity is missing here. hls.js and AVPlayer reset at the
         // discontinuity.)
         let both = try write(.around(RecordingFixture.start), to: "both.m3u8")
@@ -264,5 +266,47 @@ struct PlaybackTests {
                 "ffprobe decoded \(bothFrames) frames of \(all / 25) s at 25 fps")
         let (decoded, _, errors) = try await Subprocess.run("ffmpeg", ["-hide_banner", "-v", "error", "-i", both.path, "-f", "null", "-"])
         #expect(decoded == 0, "ffmpeg: \(errors)")
+    }
+}
+
+@Suite("Recording files cut by fileMinutes continue one timeline")
+struct RotationTests {
+    @Test func ffmpegPlaysAcrossARotationWithoutLoss() async throws {
+        let fixture = try RecordingFixture(clockStart: RecordingFixture.start)
+        let (tracks, units) = try await RecordingFixture.media(Clips.Spec(seconds: 8, keyframeSeconds: 1))
+        let keyframes = units.indices.filter { units[$0].isKeyframe && units[$0].track == 0 }
+        let cut = keyframes[keyframes.count / 2]
+        let recorder = PathRecorder(path: "cam/bc-0006", writer: fixture.writer)
+        recorder.handle(.tracks(tracks, discontinuity: false))
+        for unit in units[..<cut] { recorder.handle(.accessUnit(unit)) }
+        // Ten minutes and more later (the file's length), the same publisher's timeline goes on.
+        fixture.clock.advance(11 * 60)
+        for unit in units[cut...] { recorder.handle(.accessUnit(unit)) }
+        recorder.finish(reason: "test")
+        await fixture.writer.drain()
+
+        let files = try fixture.index.files(path: "cam/bc-0006", from: nil, to: nil)
+        try #require(files.count == 2, "the file is cut at the first keyframe after recording.fileMinutes")
+        // The second file's decode times continue the first's.
+        func firstDecodeTime(_ file: RecordedFile) throws -> UInt64 {
+            let bytes = try [UInt8](Data(contentsOf: fixture.directory.appendingPathComponent(file.name)))
+            let tracks = MP4Boxes.tracks(initSection: Array(bytes[0..<Int(file.initLength)]))
+            let found = MP4Boxes.fragments(bytes, from: file.initLength, tracks: tracks)
+            return try #require(found.first?.timing[tracks[0].id]?.decodeTime)
+        }
+        #expect(try firstDecodeTime(files[1]) > firstDecodeTime(files[0]) + 3 * 90_000 / 2)
+
+        let plan = try PlaybackPlan.make(index: fixture.index, directory: fixture.directory, path: "cam/bc-0006",
+                                         range: PlaybackRange(from: RecordingFixture.start.addingTimeInterval(-60),
+                                                              to: RecordingFixture.start.addingTimeInterval(15 * 60)),
+                                         logger: Logger(label: "test"))
+        let playlist = fixture.directory.appendingPathComponent("rotation.m3u8")
+        try VODPlaylist.render(plan) { $0.name }.write(to: playlist, atomically: true, encoding: .utf8)
+        let (status, output, errors) = try await Subprocess.run("ffmpeg", [
+            "-hide_banner", "-v", "error", "-i", playlist.path, "-map", "0:v:0", "-f", "framecrc", "-"])
+        #expect(status == 0, "ffmpeg: \(errors)")
+        let decoded = output.split(separator: "\n").filter { $0.hasPrefix("0,") }.count
+        let recorded = units.filter { $0.track == 0 }.count
+        #expect(decoded == recorded, "ffmpeg decoded \(decoded) of \(recorded) pictures across the cut")
     }
 }
