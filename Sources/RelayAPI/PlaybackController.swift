@@ -88,8 +88,15 @@ struct PlaybackController: Sendable {
             }
             let directory = manager.writer.directory
             let asked = range
-            let (bytes, served, length) = try await RecordingController.offLoop {
-                try VerifiedRead.read(directory: directory, file: file, fragments: fragments, range: asked)
+            let (bytes, served, length): ([UInt8], ClosedRange<Int64>, Int64)
+            do {
+                (bytes, served, length) = try await RecordingController.offLoop {
+                    try VerifiedRead.read(directory: directory, file: file, fragments: fragments, range: asked)
+                }
+            } catch let error as APIError where error.code == "integrity" {
+                // Never served: the player sees an error for this range (a gap), the operator a log line.
+                logger.error("playback refused altered bytes", metadata: ["file": "\(file.name)", "why": "\(error.message)"])
+                throw error
             }
             var headers = HTTPFields()
             headers[.contentType] = "video/mp4"

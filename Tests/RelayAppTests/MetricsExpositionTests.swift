@@ -47,6 +47,15 @@ struct MetricsExpositionTests {
         "fieldrelay_http_connections_closed_total": "counter",
         "fieldrelay_http_requests_refused_total": "counter",
         "fieldrelay_http_held_requests": "gauge",
+        // Recording (issue 13).
+        "fieldrelay_recording_enabled": "gauge",
+        "fieldrelay_recording_disk_low": "gauge",
+        "fieldrelay_recording_open_files": "gauge",
+        "fieldrelay_recording_queued_bytes": "gauge",
+        "fieldrelay_recording_fragments_written_total": "counter",
+        "fieldrelay_recording_fragments_dropped_total": "counter",
+        "fieldrelay_recording_bytes_written_total": "counter",
+        "fieldrelay_recording_write_errors_total": "counter",
     ]
 
     /// The label sets the fixed-label families always had (scripts and tests read them by these).
