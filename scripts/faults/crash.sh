@@ -2,15 +2,23 @@
 # Crash consistency: kill -9 the gateway at random moments while the registry, joint-reporting
 # sessions and the record are being written (device and key changes over the API and the CLI,
 # organisation tokens, whole joint-reporting stories, CSV imports of hundreds of rows, live status
-# from `fieldrelay loadgen`), restart it on the same data directory, and check that it opens, that
-# everything it acknowledged is there, that every import is all-or-nothing and that
-# `fieldrelay audit verify` passes. Also kills the very first start (seeding) at random moments.
+# from `fieldrelay loadgen`) and while the body camera cam/bc-520602001 publishes with ffmpeg and is
+# recorded to fMP4, restart it on the same data directory, and check that it opens, that everything
+# it acknowledged is there, that every import is all-or-nothing and that `fieldrelay audit verify`
+# passes. Recordings: every fragment the index held before the kill (the writer indexes only after
+# fdatasync) is still indexed with the same offset, length and hash and its bytes still hash to it,
+# `fieldrelay recordings verify` passes (on the killed directory and with the restarted server
+# recording), every file on disk at the kill is indexed and sealed by recovery and only files the
+# restarted server made are open. Some kills are timed to a fragment write (file grown past its
+# index), and some restarts are killed again at once, while recording recovery may run. Also kills
+# the very first start (seeding) at random moments.
 # The work is done by crash_driver.py (Python, standard library only); see its docstring.
 #
 # usage: scripts/faults/crash.sh [--short] [--rounds N] [--first-start-kills N] [--seed N]
 #   full: 100 kills of a running gateway + 10 first-start kills; --short (CI): 10 + 3.
-# Writes artifacts/faults/crash.md (figures, violations) and artifacts/faults/crash-journal.jsonl
-# (every acknowledged action). Exits non-zero on any violation; the scratch directory (data
+# Writes artifacts/faults/crash.md (figures, violations; recording: kills while recording, files
+# and fragments recovered, bytes cut) and artifacts/faults/crash-journal.jsonl (every acknowledged
+# action and recording fragment). Exits non-zero on any violation; the scratch directory (data
 # directory, server log) is kept then. FIELDRELAY_BIN picks the binary (default: release build;
 # with --short an existing debug build is used when there is no release build).
 source "$(cd "$(dirname "$0")" && pwd)/../bench/common.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash consistency: kill -9 the gateway at random moments while the registry, joint-reporting
-sessions and the record are being written, restart it on the same data directory, and check that
-nothing it acknowledged was lost.
+sessions and the record are being written and a body camera is recorded, restart it on the same data
+directory, and check that nothing it acknowledged was lost.
 
 Run by scripts/faults/crash.sh (which builds the binary and makes the clip); standard library only.
 
@@ -14,34 +14,66 @@ Each round:
      rename every room of an earlier batch), and `fieldrelay loadgen` publishing to village rooms so
      live status is flushed; every answer the gateway acknowledged (2xx / CLI exit 0) goes into the
      journal with what must be visible afterwards;
+     meanwhile the demo registry's body camera `cam/bc-520602001` publishes the clip with ffmpeg
+     (`-re -stream_loop -1 ... -f mpegts` to the SRT URL its provisioning gives) from the moment the
+     gateway answers, and is recorded (`cam/*` always, the rule defaults) into
+     <data>/recordings with the index <data>/recordings/index.sqlite;
   3. SIGKILL at a random moment (some rounds: while an import runs; in half of those the importing
-     CLI is killed as well, as a power cut would);
-  4. before restarting: `PRAGMA integrity_check` (sqlite3 -readonly) of both databases, and
-     `fieldrelay audit verify` on the crashed directory; the side files (audit.key, admin.token,
-     audit.checkpoint) are whole;
-  5. restart on the same directory: it must answer within a bound; then every acknowledged action is
-     read back (API and `fieldrelay rooms export`), every import batch has all of its rows or none
-     (all if acknowledged), and `fieldrelay audit verify` passes again with the server running.
+     CLI is killed as well, as a power cut would; in some others (--write-kill-share) the moment an
+     open recording file grows past its index, i.e. while the writer syncs a fragment it has not
+     indexed yet). Right before it, the fragments the recording index holds (file, sequence, offset,
+     length, SHA-256), read with Python's sqlite3 in read-only mode (`file:...?mode=ro`), are
+     journalled as acknowledged: the writer indexes a fragment only after fdatasync;
+  4. before restarting: `PRAGMA integrity_check` (sqlite3 -readonly) of the three databases,
+     `fieldrelay audit verify` and `fieldrelay recordings verify` on the crashed directory; the side
+     files (audit.key, admin.token, audit.checkpoint) are whole; the recording index as the kill left
+     it is read too (every row in it is acknowledged as well), with the files on disk, which were
+     open, and how far each runs past its index;
+  5. restart on the same directory (round 2 and --recovery-kill-share of the others first kill that
+     start again at once, around when recording recovery runs, and restart once more): it must
+     answer within a bound; the body camera publishes again; then every acknowledged action is read
+     back (API and `fieldrelay rooms export`), every import batch has all of its rows or none (all
+     if acknowledged), and `fieldrelay audit verify` passes again with the server running.
+     Recordings, after the recovery that runs at start before anything else:
+       - every acknowledged fragment is still indexed with the same offset, length and hash, and its
+         bytes still hash to it (read back for every fragment new since the last round, every one
+         of a file open at the kill, and a sample of the others): nothing acknowledged lost;
+       - `fieldrelay recordings verify --data DIR` exits 0 with the server running (every sealed
+         file verifies against the index and the ledger; recovered files are sealed);
+       - every file on disk at the kill is in the index and sealed, and the only unsealed files are
+         ones created after the restart (the restarted server is writing them);
+       - recovery removed no index row and found no file missing or altered (ledger `file.recovered`
+         entries), files it sealed are marked recovered and so are the fragments it indexed, each
+         file ends where its index ends, and `/api/v1/recordings/status` says recording (a failed
+         recovery leaves recording off).
+     Counted: kills while recording, files recovered, fragments recovered (written but not indexed
+     at the kill), bytes cut (torn last writes), kills during recovery.
 
 A separate phase kills the very first start (seeding an empty data directory) and checks that the
 restart still gives a seeded, usable gateway.
+
+--tamper (negative control) deletes acknowledged rows after round 1 and cuts the last acknowledged
+fragment of a recording file: the checks must then report violations.
 
 Exit status 0 when no violation was found, 1 otherwise, 2 when the harness itself failed.
 """
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import http.client
+import urllib.parse
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
@@ -96,15 +128,33 @@ class Gateway:
         logf = open(self.log_path, "ab")
         logf.write(f"\n===== start {self.starts} =====\n".encode())
         logf.flush()
+        self.log_offset = logf.tell()
+        self.started_at = time.monotonic()
+        self.recovery_at = None
         self.proc = spawn(
             [self.binary, "serve", "--data", self.data, "--host", "127.0.0.1",
              "--http-port", str(self.http_port), "--srt-port", str(self.srt_port)],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
         logf.close()
 
+    def recovery_logged(self):
+        """True once this start's log says what recording recovery did (it says nothing when
+        there was nothing to recover); notes when that was first seen."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_offset)
+                seen = b"recording recovery:" in f.read()
+        except OSError:
+            return False
+        if seen and self.recovery_at is None:
+            self.recovery_at = time.monotonic() - self.started_at
+        return seen
+
     def wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.recovery_at is None:
+                self.recovery_logged()
             if self.proc.poll() is not None:
                 return False
             try:
@@ -222,6 +272,304 @@ def session_signature(view):
     }
 
 
+# The body camera of the first story's township, in the demo registry: it publishes all through the
+# run, and `cam/*` is recorded always (the rule defaults). Story 0 attaches it to its sessions too.
+BODY_CAM = "bc-520602001"
+
+
+class Recordings:
+    """Recording under kill -9: a body camera publishes with ffmpeg while the workload runs; before
+    each kill the fragments the index holds so far are noted as acknowledged (the writer indexes a
+    fragment only after fdatasync), and after the restart, whose recovery runs before anything else,
+    every one of them must still be indexed with the same offset, length and hash and its bytes must
+    still hash to it, `fieldrelay recordings verify` must pass, and every file that was on disk at
+    the kill must be in the index and sealed (only files the restarted server made may be open)."""
+
+    def __init__(self, harness):
+        self.h = harness
+        self.directory = os.path.join(harness.data, "recordings")
+        self.index_path = os.path.join(self.directory, "index.sqlite")
+        self.url = None
+        self.proc = None
+        self.log_path = os.path.join(harness.work, "bodycam.log")
+        # (file name, sequence) -> (offset, length, hash): every fragment seen indexed before a kill
+        # (snapshot) or at it (read after the kill, before the restart).
+        self.acked = {}
+        self.unhashed = set()       # acknowledged keys whose bytes were not read back yet
+        self.at_kill = None         # what the crashed directory held (see after_kill)
+        self.ledger_seen = 0
+        self.figures = {"kills_recording": 0, "kills_bodycam_recording": 0, "kills_bytes_past_index": 0,
+                        "acked_snapshot": 0, "acked_at_kill": 0, "fragments_read_back": 0, "bytes_hashed": 0,
+                        "files_recovered": 0, "files_rebuilt": 0, "fragments_recovered": 0, "bytes_cut": 0,
+                        "index_rows_removed": 0, "recording_verifies": 0, "recovery_kills": 0,
+                        "recovery_kills_nothing": 0, "recovery_kills_before": 0, "recovery_kills_middle": 0, "recovery_kills_after": 0,
+                        "empty_files_recovered": 0, "write_kills": 0, "write_kills_hit": 0, "publisher_starts": 0, "files": 0, "fragments": 0}
+
+    # ---------------------------------------------------------------- the index, read-only
+
+    def read_index(self):
+        """Files and fragments in one read transaction of the index, opened read-only
+        (`mode=ro`: this never writes, and works beside the server and on a crashed directory)."""
+        if not os.path.exists(self.index_path):
+            return {}, {}
+        uri = "file:" + urllib.parse.quote(self.index_path) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("BEGIN")
+            files = {}
+            for fid, name, path, created, sealed, count, recovered, init_length in db.execute(
+                    "SELECT id, name, path, created_ms, sealed_ms, fragment_count, recovered, init_length FROM recording_file"):
+                files[name] = {"id": fid, "path": path, "created_ms": created, "sealed_ms": sealed,
+                               "fragment_count": count, "recovered": recovered, "init_length": init_length}
+            fragments = {}
+            for name, seq, offset, length, digest, recovered in db.execute(
+                    "SELECT f.name, r.sequence, r.offset, r.length, r.hash, r.recovered FROM recording_fragment r "
+                    "JOIN recording_file f ON f.id = r.file_id"):
+                fragments[(name, seq)] = (offset, length, bytes(digest), recovered)
+            db.execute("COMMIT")
+            return files, fragments
+        finally:
+            db.close()
+
+    def open_file_ends(self):
+        """Each unsealed file with where its index ends (its init section when it has no fragment)."""
+        if not os.path.exists(self.index_path):
+            return {}
+        uri = "file:" + urllib.parse.quote(self.index_path) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        try:
+            return {name: end or init_length for name, init_length, end in db.execute(
+                "SELECT f.name, f.init_length, MAX(r.offset + r.length) FROM recording_file f "
+                "LEFT JOIN recording_fragment r ON r.file_id = f.id WHERE f.sealed_ms IS NULL GROUP BY f.id")}
+        finally:
+            db.close()
+
+    def read_ledger(self, after):
+        uri = "file:" + urllib.parse.quote(self.index_path) + "?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        try:
+            return [(seq, kind, json.loads(detail)) for seq, kind, detail in db.execute(
+                "SELECT sequence, kind, detail FROM recording_ledger WHERE sequence > ? ORDER BY sequence", (after,))]
+        finally:
+            db.close()
+
+    def files_on_disk(self):
+        names = {}
+        for root, _, entries in os.walk(self.directory):
+            for entry in entries:
+                if entry.endswith(".mp4"):
+                    full = os.path.join(root, entry)
+                    names[os.path.relpath(full, self.directory)] = os.path.getsize(full)
+        return names
+
+    # ---------------------------------------------------------------- the body camera
+
+    def start_publisher(self):
+        """ffmpeg publishing the clip in a loop to the body camera's provisioned SRT URL."""
+        if self.url is None:
+            status, prov = self.h.api.call("GET", f"/api/v1/devices/{BODY_CAM}/provisioning", self.h.admin)
+            if status != 200:
+                raise RuntimeError(f"provisioning of {BODY_CAM} answered {status}: {prov}")
+            self.url = prov["srtUrl"]
+        logf = open(self.log_path, "ab")
+        logf.write(f"\n===== round {self.h.round} =====\n".encode())
+        logf.flush()
+        self.proc = spawn(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
+                           "-i", self.h.args.clip, "-c", "copy", "-f", "mpegts", self.url],
+                          stdin=subprocess.DEVNULL, stdout=logf, stderr=logf, start_new_session=True)
+        logf.close()
+        self.figures["publisher_starts"] += 1
+
+    def stop_publisher(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    # ---------------------------------------------------------------- around a kill
+
+    def acknowledge(self, fragments, when):
+        """Notes the fragments indexed (so acknowledged) that were not noted yet: the writer's, and
+        those an earlier recovery indexed (kept from then on as well); returns how many of the
+        writer's."""
+        new = 0
+        for key, (offset, length, digest, recovered) in sorted(fragments.items()):
+            if key in self.acked:
+                continue
+            self.acked[key] = (offset, length, digest)
+            self.unhashed.add(key)
+            kind = "recording fragment (indexed by recovery)" if recovered else f"recording fragment (indexed {when})"
+            self.h.model.ack(kind, {"file": key[0], "sequence": key[1], "offset": offset, "length": length,
+                                    "hash": digest.hex()})
+            if not recovered:
+                new += 1
+        return new
+
+    def snapshot(self):
+        """Right before the kill: what the index acknowledged so far."""
+        _, fragments = self.read_index()
+        self.figures["acked_snapshot"] += self.acknowledge(fragments, "before the kill")
+
+    def wait_for_write(self, timeout):
+        """Returns as soon as an open recording file grows past its index: the writer has written a
+        fragment and is syncing it, and indexes it only after that (the window a kill must not lose
+        anything in, and where recovery finds fragments written but not indexed). False after
+        `timeout` without one."""
+        deadline = time.monotonic() + timeout
+        ends, next_read = {}, 0.0
+        while time.monotonic() < deadline:
+            if time.monotonic() >= next_read:
+                ends = self.open_file_ends()
+                next_read = time.monotonic() + 0.2
+            for name, end in ends.items():
+                try:
+                    if os.stat(os.path.join(self.directory, name)).st_size > end:
+                        return True
+                except OSError:
+                    pass
+            time.sleep(0.0005)
+        return False
+
+    def after_kill(self):
+        """The crashed directory, before any restart: the index as the kill left it (every row
+        committed is acknowledged too), which files were open and how far each runs past its index."""
+        self.stop_publisher()
+        disk = self.files_on_disk()
+        files, fragments = self.read_index()
+        self.figures["acked_at_kill"] += self.acknowledge(fragments, "at the kill")
+        open_files = {}
+        for name, info in files.items():
+            if info["sealed_ms"] is not None:
+                continue
+            rows = sorted((seq, f) for (n, seq), f in fragments.items() if n == name)
+            end = rows[-1][1][0] + rows[-1][1][1] if rows else info["init_length"]
+            open_files[name] = {"rows": len(rows), "end": end, "size": disk.get(name)}
+        past = sum(max(0, o["size"] - o["end"]) for o in open_files.values() if o["size"] is not None)
+        self.at_kill = {"disk": disk, "open": open_files, "time": time.time()}
+        if open_files:
+            self.figures["kills_recording"] += 1
+        if any(files[n]["path"] == f"cam/{BODY_CAM}" for n in open_files):
+            self.figures["kills_bodycam_recording"] += 1
+        if past > 0:
+            self.figures["kills_bytes_past_index"] += 1
+        return open_files
+
+    # ---------------------------------------------------------------- after the restart
+
+    def check_after_restart(self, started_wall):
+        """Called with the server running again; `started_wall` is when its last start began."""
+        h = self.h
+        files, fragments = self.read_index()
+        # (1) Nothing acknowledged lost: every fragment indexed before or at the kill is still
+        # indexed where it was, with its hash, and (for those not read back yet, and a sample of
+        # the others) its bytes still hash to it.
+        lost = []
+        for key, (offset, length, digest) in self.acked.items():
+            got = fragments.get(key)
+            if got is None or got[:3] != (offset, length, digest):
+                lost.append((key, got))
+        for (name, seq), got in lost[:5]:
+            what = "gone from the index" if got is None else f"now at offset {got[0]}, {got[1]} bytes, hash {got[2].hex()[:16]}"
+            h.violation(f"acknowledged fragment {seq} of {name} (offset {self.acked[(name, seq)][0]}, "
+                        f"{self.acked[(name, seq)][1]} bytes) is {what}")
+        if len(lost) > 5:
+            h.violation(f"... {len(lost) - 5} more acknowledged fragments lost or changed")
+        checked = set(self.acked) - self.unhashed
+        sample = set(h.rng.sample(sorted(checked), min(16, len(checked))))
+        open_names = set(self.at_kill["open"]) if self.at_kill else set()
+        targets = sorted(self.unhashed | sample | {k for k in self.acked if k[0] in open_names})
+        mismatched = []
+        for key in targets:
+            offset, length, digest = self.acked[key]
+            try:
+                with open(os.path.join(self.directory, key[0]), "rb") as f:
+                    f.seek(offset)
+                    data = f.read(length)
+            except OSError as error:
+                mismatched.append(f"fragment {key[1]} of {key[0]}: {error}")
+                continue
+            self.figures["bytes_hashed"] += len(data)
+            if len(data) != length or hashlib.sha256(data).digest() != digest:
+                mismatched.append(f"fragment {key[1]} of {key[0]} (offset {offset}, {length} bytes): "
+                                  f"{len(data)} bytes read, SHA-256 differs from the acknowledged one")
+        for message in mismatched[:5]:
+            h.violation(f"acknowledged bytes changed: {message}")
+        self.figures["fragments_read_back"] += len(targets)
+        self.unhashed.clear()
+
+        # (2) verify, with the server running (it is recording the body camera again).
+        self.verify("after the restart, server running")
+
+        # (3) Nothing left open but what the restarted server is writing: every file that was on
+        # disk at the kill is in the index and sealed; an unsealed file must be newer than the start.
+        at_kill = self.at_kill or {"disk": {}, "open": {}}
+        for name in sorted(at_kill["disk"]):
+            info = files.get(name)
+            if info is None:
+                h.violation(f"recording file {name} ({at_kill['disk'][name]} bytes at the kill) is not in the index after recovery")
+            elif info["sealed_ms"] is None:
+                h.violation(f"recording file {name}, on disk at the kill, is still open after recovery")
+        for name, info in files.items():
+            if info["sealed_ms"] is None and info["created_ms"] < int(started_wall * 1000) - 1:
+                h.violation(f"recording file {name} is open but was created before the restart "
+                            f"({info['created_ms']} < {int(started_wall * 1000)})")
+
+        # What recovery did with each file open at the kill, from the index: rows past the ones
+        # indexed at the kill were written but not indexed (recovered), bytes past them were cut.
+        for name, before in at_kill["open"].items():
+            info = files.get(name)
+            if info is None or info["sealed_ms"] is None:
+                continue
+            rows = sorted((seq, f) for (n, seq), f in fragments.items() if n == name)
+            end = rows[-1][1][0] + rows[-1][1][1] if rows else info["init_length"]
+            added = [f for seq, f in rows if seq >= before["rows"]]
+            if any(not f[3] for f in added):
+                h.violation(f"{name}: fragments indexed by recovery are not marked recovered")
+            if not info["recovered"]:
+                h.violation(f"{name}: open at the kill, sealed after it but not marked recovered")
+            self.figures["files_recovered"] += 1
+            self.figures["fragments_recovered"] += len(added)
+            if not rows:
+                self.figures["empty_files_recovered"] += 1
+            size = os.path.getsize(os.path.join(self.directory, name)) if os.path.exists(os.path.join(self.directory, name)) else None
+            if before["size"] is not None:
+                if end > before["size"]:
+                    h.violation(f"{name}: the index runs to {end} bytes, the file held {before['size']} at the kill")
+                else:
+                    self.figures["bytes_cut"] += before["size"] - end
+                if size != end:
+                    h.violation(f"{name}: sealed by recovery at {end} bytes of index, the file has {size}")
+        # The ledger's account of the same: file.recovered entries, rebuilt files, rows removed.
+        for seq, kind, detail in self.read_ledger(self.ledger_seen):
+            self.ledger_seen = seq
+            if kind != "file.recovered":
+                continue
+            if detail.get("rebuilt") == "true":
+                self.figures["files_rebuilt"] += 1
+            removed = int(detail.get("removed", "0"))
+            self.figures["index_rows_removed"] += removed
+            if removed:
+                h.violation(f"recovery removed {removed} index row(s) of {detail.get('file')}: acknowledged fragments without their bytes")
+            for flag in ("missing", "altered"):
+                if flag in detail:
+                    h.violation(f"recovery found {detail.get('file')} {flag} ({detail.get('reason')}) after a kill -9")
+        # Recording must be on again: a failed recovery leaves it off (live continues). (disk-low is
+        # on, waiting for space: a full disk is another harness's scenario.)
+        status, answer = h.api.call("GET", "/api/v1/recordings/status", h.admin)
+        if status != 200 or (answer or {}).get("state") not in ("recording", "disk-low"):
+            h.violation(f"recording is not on after the restart: {status} {answer}")
+        self.figures["files"] = len(files)
+        self.figures["fragments"] = len(fragments)
+        self.at_kill = None
+
+    def verify(self, when):
+        r = self.h.cli(["recordings", "verify", "--data", self.h.data], timeout=300)
+        self.figures["recording_verifies"] += 1
+        if r.returncode != 0:
+            self.h.violation(f"recordings verify ({when}) exit {r.returncode}: {r.stdout.strip()[:600]} {r.stderr.strip()[:300]}")
+
+
 class Harness:
     def __init__(self, args):
         self.args = args
@@ -241,11 +589,13 @@ class Harness:
         self.seq_lock = threading.Lock()
         self.import_lock = threading.Lock()   # one import CLI at a time (they would queue on the lock anyway)
         self.import_durations = []
+        self.recovery_seconds = []   # start until recording recovery logged its end
         self.figures = {"kills": 0, "kills_during_import": 0, "import_cli_killed": 0, "first_start_kills": 0,
                         "first_start_kills_during_seed": 0, "restart_seconds": [], "verified_actions": 0,
                         "audit_events": 0, "integrity_checks": 0, "audit_verifies": 0, "stray_temp_files": 0}
         self.round = 0
         self.harness_errors = []
+        self.rec = Recordings(self)
 
     # ---------------------------------------------------------------- helpers
 
@@ -527,6 +877,7 @@ class Harness:
             self.org_tokens[org] = answer["token"]
             self.model.tokens.append({"org": org, "token": answer["token"]})
             self.model.ack("org token (API)", {"org": org})
+        self.rec.start_publisher()
 
     def export_rooms(self):
         r = self.cli(["rooms", "export", "--data", self.data])
@@ -577,7 +928,13 @@ class Harness:
             else:
                 time.sleep(delay)
 
-        # The kill.
+        # The kill; in some rounds the moment the recording writer has written a fragment and is
+        # syncing it, before its index row.
+        self.rec.snapshot()
+        if not during_import and self.rng.random() < self.args.write_kill_share:
+            self.rec.figures["write_kills"] += 1
+            if self.rec.wait_for_write(2.5):
+                self.rec.figures["write_kills_hit"] += 1
         import_running = any(p.poll() is None for p, *_ in imports)
         if kill_cli:
             for p, *_ in imports:
@@ -604,21 +961,62 @@ class Harness:
             loadgen.wait()
         if self.harness_errors:
             raise RuntimeError("; ".join(self.harness_errors))
+        open_files = self.rec.after_kill()
 
         if self.args.tamper and self.round == 1:
             self.tamper()
         self.check_crashed_directory()
+        recovery_kill = None
+        if self.round == min(2, self.args.rounds) or self.rng.random() < self.args.recovery_kill_share:
+            recovery_kill = self.kill_during_recovery()
+        started_wall = time.time()
         started = time.monotonic()
         self.gateway.start()
         if not self.gateway.wait_ready(self.args.restart_timeout):
             self.violation(f"the gateway did not come back within {self.args.restart_timeout} s:\n{self.gateway.log_tail()}")
             raise SystemExit(1)
         self.figures["restart_seconds"].append(time.monotonic() - started)
+        if self.gateway.recovery_at is not None:
+            self.recovery_seconds.append(self.gateway.recovery_at)
+        self.rec.start_publisher()
         acked = self.model.round_acked
+        self.rec.check_after_restart(started_wall)
         self.check_after_restart(import_running)
         log(f"round {self.round}: kill after {acked} acknowledged actions"
             + (" (during an import" + (", CLI killed too)" if kill_cli else ")") if import_running else "")
+            + (f", {len(open_files)} recording file(s) open" if open_files else ", no recording file open")
+            + (f"; killed again {recovery_kill}" if recovery_kill else "")
             + f"; restart {self.figures['restart_seconds'][-1]:.2f} s; violations so far {len(self.violations)}")
+
+    def kill_during_recovery(self):
+        """Kills the gateway again right after it starts, while recording recovery may be running
+        (it runs before anything else; spread around when earlier starts logged its end)."""
+        times = sorted(self.recovery_seconds) or sorted(self.figures["restart_seconds"]) or [0.5]
+        expected = times[len(times) // 2]
+        delay = self.rng.uniform(0.3, 1.3) * expected
+        self.gateway.start()
+        time.sleep(delay)
+        self.gateway.kill9()
+        # Where recovery was: the files open at the kill untouched, some done, or all sealed.
+        f = self.rec.figures
+        f["recovery_kills"] += 1
+        before = self.rec.at_kill["open"]
+        ends = self.rec.open_file_ends()
+        untouched = [n for n in before if ends.get(n) == before[n]["end"]
+                     and self.rec.files_on_disk().get(n) == before[n]["size"]]
+        if not before:
+            where = "nothing to recover"
+            f["recovery_kills_nothing"] += 1
+        elif len(untouched) == len(before):
+            where = "before recovery changed anything"
+            f["recovery_kills_before"] += 1
+        elif not any(n in ends for n in before):
+            where = "after recovery sealed every file"
+            f["recovery_kills_after"] += 1
+        else:
+            where = "in the middle of recovery"
+            f["recovery_kills_middle"] += 1
+        return f"{delay:.2f} s into the restart ({where})"
 
     def tamper(self):
         """Negative control (--tamper): removes what a lost write would, so the checks must fail."""
@@ -637,6 +1035,14 @@ class Harness:
         for db, sql in targets:
             r = subprocess.run(["sqlite3", os.path.join(self.data, db), sql], capture_output=True, text=True)
             log(f"tamper: {sql} -> {r.returncode} {r.stderr.strip()}")
+        # A recording file (one open at the kill if there is one) loses its last acknowledged
+        # fragment's bytes (what an index row committed before its data was synced would leave).
+        victims = (sorted((key, value) for key, value in self.rec.acked.items() if key[0] in (self.rec.at_kill or {}).get("open", {}))
+                   or sorted(self.rec.acked.items()))
+        if victims:
+            (name, seq), (offset, _, _) = victims[-1]
+            os.truncate(os.path.join(self.rec.directory, name), offset)
+            log(f"tamper: {name} truncated to {offset} bytes (acknowledged fragment {seq} cut)")
 
     # ---------------------------------------------------------------- checks
 
@@ -653,13 +1059,14 @@ class Harness:
 
     def check_crashed_directory(self):
         if shutil.which("sqlite3"):
-            for db in ("registry.sqlite", "reporting.sqlite"):
+            for db in ("registry.sqlite", "reporting.sqlite", os.path.join("recordings", "index.sqlite")):
                 r = subprocess.run(["sqlite3", "-readonly", os.path.join(self.data, db), "PRAGMA integrity_check;"],
                                    capture_output=True, text=True, timeout=120)
                 self.figures["integrity_checks"] += 1
                 if r.returncode != 0 or r.stdout.strip() != "ok":
                     self.violation(f"integrity_check of {db} after the kill: {r.stdout.strip()[:300]} {r.stderr.strip()[:300]}")
         self.audit_verify("on the killed gateway's directory")
+        self.rec.verify("on the killed gateway's directory")
         key = os.path.join(self.data, "audit.key")
         if os.path.exists(key) and os.path.getsize(key) != 32:
             self.violation(f"audit.key holds {os.path.getsize(key)} bytes")
@@ -881,8 +1288,10 @@ class Harness:
 
     def report(self, elapsed):
         f = self.figures
+        r = self.rec.figures
         m = self.model
         restarts = sorted(f["restart_seconds"]) or [0]
+        recovery = sorted(self.recovery_seconds)[len(self.recovery_seconds) // 2] if self.recovery_seconds else 0
         acked_total = sum(m.acked.values())
         lines = [
             "# Crash consistency (kill -9)",
@@ -904,6 +1313,20 @@ class Harness:
             f"| `fieldrelay audit verify` runs (killed dir and live) | {f['audit_verifies']}; record at the end: {f['audit_events']} events |",
             f"| restart until /healthz answers: median / max | {restarts[len(restarts) // 2]:.2f} s / {restarts[-1]:.2f} s |",
             f"| stray checkpoint temp files (most at once) | {f['stray_temp_files']} |",
+            f"| kills while recording (a recording file open at the kill) | {r['kills_recording']} (body camera's: {r['kills_bodycam_recording']}; "
+            f"with bytes written past the index: {r['kills_bytes_past_index']}) |",
+            f"| kills timed to a fragment write (file grown past its index) | {r['write_kills_hit']} of {r['write_kills']} tried |",
+            f"| kills right after a restart, while recording recovery may run | {r['recovery_kills']} (nothing open to recover: "
+            f"{r['recovery_kills_nothing']}; before it changed anything: {r['recovery_kills_before']}, in its middle: {r['recovery_kills_middle']}, after it sealed every file: {r['recovery_kills_after']}; "
+            f"recovery logged its end a median {recovery:.2f} s into a start) |",
+            f"| recording fragments acknowledged by the writer (indexed before the kill / more at it) | {r['acked_snapshot']} / {r['acked_at_kill']} |",
+            f"| acknowledged fragments whose bytes were hashed again after a restart | {r['fragments_read_back']} ({r['bytes_hashed'] / 1048576:.1f} MiB) |",
+            f"| files recovered (open at a kill, sealed by recovery) | {r['files_recovered']} (of which without a fragment: {r['empty_files_recovered']}; "
+            f"indexed from the file alone: {r['files_rebuilt']}) |",
+            f"| fragments recovered (written, not indexed at the kill) | {r['fragments_recovered']} |",
+            f"| bytes cut (torn last writes) | {r['bytes_cut']} |",
+            f"| index rows removed by recovery | {r['index_rows_removed']} |",
+            f"| `fieldrelay recordings verify` runs (killed dir and live) | {r['recording_verifies']}; at the end {r['files']} files, {r['fragments']} fragments |",
             f"| **violations** | **{len(self.violations)}** |",
             "",
             "## Acknowledged, by kind",
@@ -926,6 +1349,9 @@ class Harness:
               f"{f['import_cli_killed']}), {f['first_start_kills']} first-start kills; {acked_total} actions acknowledged, "
               f"{f['verified_actions']} read back after restarts, {sum(m.in_flight.values())} in flight; "
               f"{f['audit_verifies']} audit verifies, {f['integrity_checks']} integrity checks; "
+              f"recording: {r['kills_recording']} kills while recording, {r['recovery_kills']} during recovery, "
+              f"{r['acked_snapshot'] + r['acked_at_kill']} fragments acknowledged, {r['files_recovered']} files recovered, "
+              f"{r['fragments_recovered']} fragments recovered, {r['bytes_cut']} bytes cut, {r['recording_verifies']} verifies; "
               f"violations: {len(self.violations)}")
         for v in self.violations:
             print("  violation: " + v.splitlines()[0])
@@ -946,6 +1372,10 @@ def main():
     parser.add_argument("--villages", type=int, default=250, help="village rows per township of an import batch")
     parser.add_argument("--max-delay", type=float, default=5.0)
     parser.add_argument("--import-kill-share", type=float, default=0.35)
+    parser.add_argument("--write-kill-share", type=float, default=0.3,
+                        help="share of rounds that kill the moment a recording file grows past its index")
+    parser.add_argument("--recovery-kill-share", type=float, default=0.1,
+                        help="share of rounds that also kill the restart at once, while recording recovery may run (round 2 always)")
     parser.add_argument("--tamper", action="store_true", help="negative control: delete acknowledged rows after round 1")
     parser.add_argument("--restart-timeout", type=float, default=60)
     args = parser.parse_args()
@@ -966,6 +1396,9 @@ def main():
         for r in range(1, args.rounds + 1):
             h.round = r
             h.run_round()
+        if args.rounds >= 3 and h.rec.figures["kills_recording"] == 0:
+            # The recording checks held for nothing: say so rather than pass.
+            h.violation(f"no kill found a recording file open: the body camera was not recorded (see {h.rec.log_path})")
     except SystemExit as e:
         code = e.code or 1
     except Exception as error:
