@@ -29,8 +29,10 @@ Each round:
      files (audit.key, admin.token, audit.checkpoint) are whole; the recording index as the kill left
      it is read too (every row in it is acknowledged as well), with the files on disk, which were
      open, and how far each runs past its index;
-  5. restart on the same directory (round 2 and --recovery-kill-share of the others first kill that
-     start again at once, around when recording recovery runs, and restart once more): it must
+  5. restart on the same directory (round 2, --recovery-kill-share of the others and half of those
+     that left fragments written but not indexed first kill that start again at once, while
+     recording recovery may run: at a random moment around when it ends, or the moment it first
+     writes the index; then restart once more): it must
      answer within a bound; the body camera publishes again; then every acknowledged action is read
      back (API and `fieldrelay rooms export`), every import batch has all of its rows or none (all
      if acknowledged), and `fieldrelay audit verify` passes again with the server running.
@@ -967,7 +969,9 @@ class Harness:
             self.tamper()
         self.check_crashed_directory()
         recovery_kill = None
-        if self.round == min(2, self.args.rounds) or self.rng.random() < self.args.recovery_kill_share:
+        written = any(o["size"] is not None and o["size"] > o["end"] for o in open_files.values())
+        if (self.round == min(2, self.args.rounds) or self.rng.random() < self.args.recovery_kill_share
+                or (written and self.rng.random() < 0.5)):
             recovery_kill = self.kill_during_recovery()
         started_wall = time.time()
         started = time.monotonic()
@@ -989,13 +993,33 @@ class Harness:
             + f"; restart {self.figures['restart_seconds'][-1]:.2f} s; violations so far {len(self.violations)}")
 
     def kill_during_recovery(self):
-        """Kills the gateway again right after it starts, while recording recovery may be running
-        (it runs before anything else; spread around when earlier starts logged its end)."""
+        """Kills the gateway again right after it starts, while recording recovery may be running.
+        Recovery runs before anything else, in milliseconds per file: when files are open, half of
+        these kills come the moment the recording index's WAL is first written (recovery's first
+        commit: a fragment it indexed, or a seal); the others at a random moment around when
+        earlier starts logged recovery's end."""
         times = sorted(self.recovery_seconds) or sorted(self.figures["restart_seconds"]) or [0.5]
         expected = times[len(times) // 2]
-        delay = self.rng.uniform(0.3, 1.3) * expected
+        wal = self.rec.index_path + "-wal"
+
+        def stamp():
+            try:
+                info = os.stat(wal)
+                return info.st_mtime_ns, info.st_size
+            except OSError:
+                return None
+
+        watch = bool(self.rec.at_kill["open"]) and self.rng.random() < 0.5
+        first = stamp()
         self.gateway.start()
-        time.sleep(delay)
+        started = time.monotonic()
+        if watch:
+            deadline = started + 2 * expected + 1
+            while time.monotonic() < deadline and stamp() == first and self.gateway.proc.poll() is None:
+                time.sleep(0.0003)
+        else:
+            time.sleep(self.rng.uniform(0.3, 1.3) * expected)
+        delay = time.monotonic() - started
         self.gateway.kill9()
         # Where recovery was: the files open at the kill untouched, some done, or all sealed.
         f = self.rec.figures
@@ -1016,7 +1040,7 @@ class Harness:
         else:
             where = "in the middle of recovery"
             f["recovery_kills_middle"] += 1
-        return f"{delay:.2f} s into the restart ({where})"
+        return f"{delay:.2f} s into the restart{' at the first index write' if watch else ''} ({where})"
 
     def tamper(self):
         """Negative control (--tamper): removes what a lost write would, so the checks must fail."""
@@ -1375,7 +1399,8 @@ def main():
     parser.add_argument("--write-kill-share", type=float, default=0.3,
                         help="share of rounds that kill the moment a recording file grows past its index")
     parser.add_argument("--recovery-kill-share", type=float, default=0.1,
-                        help="share of rounds that also kill the restart at once, while recording recovery may run (round 2 always)")
+                        help="share of rounds that also kill the restart at once, while recording recovery may run "
+                             "(round 2 always, and half the rounds that left fragments written but not indexed)")
     parser.add_argument("--tamper", action="store_true", help="negative control: delete acknowledged rows after round 1")
     parser.add_argument("--restart-timeout", type=float, default=60)
     args = parser.parse_args()
