@@ -80,6 +80,11 @@ enum DiskFile {
         guard ftruncate(fd, off_t(length)) == 0 else { throw Failure(operation: "truncate", path: path, code: errno) }
     }
 
+    /// Unlinks `path`; a name already gone is not an error.
+    static func remove(_ path: String) throws(Failure) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw Failure(operation: "unlink", path: path, code: errno) }
+    }
+
     /// `fsync` of a directory: a file created in it survives a power cut with its name.
     static func syncDirectory(_ path: String) throws(Failure) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

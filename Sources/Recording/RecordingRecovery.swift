@@ -16,6 +16,9 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
         case altered
         /// On disk but not in the index: indexed from its own boxes and sealed.
         case rebuilt
+        /// On disk, not in the index, named as the writer names files and empty: the writer was
+        /// killed between creating it and writing its init section. Nothing was in it: removed.
+        case removed
         /// On disk, not in the index, and not a file the writer could have left: left alone.
         case skipped
         /// Could not be read or cut: left as it was, open in the index, tried again at the next start.
@@ -51,7 +54,7 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
     public var summary: String {
         "recording recovery: \(count(.recovered)) open file(s) sealed (\(fragmentsKept) fragment(s) kept, "
             + "\(fragmentsRecovered) recovered, \(fragmentsRemoved) index row(s) without bytes removed, \(bytesCut) byte(s) cut), "
-            + "\(count(.rebuilt)) indexed from the files, \(count(.missing)) missing, \(count(.altered)) altered, "
+            + "\(count(.rebuilt)) indexed from the files, \(count(.removed)) empty removed, \(count(.missing)) missing, \(count(.altered)) altered, "
             + "\(count(.skipped)) skipped, \(count(.failed)) failed"
     }
 }
@@ -66,7 +69,10 @@ public struct RecoveryReport: Sendable, Codable, Equatable {
 ///   the index only ever runs short of the file, never ahead of it: an indexed fragment whose
 ///   bytes are present but differ is not a crash but damage or tampering, and is left as found.
 /// - Files on disk the index does not know (the index lost, or behind them) are indexed from
-///   their own boxes and sealed as recovered, unless the ledger records their deletion.
+///   their own boxes and sealed as recovered, unless the ledger records their deletion. An empty
+///   one (the writer creates a file, then writes its init section: a kill between the two leaves
+///   the name with no bytes) is removed: it holds nothing, and left in place it would stay
+///   unindexed and be warned about at every start.
 ///
 /// Run it before any writer starts: it cuts the ends of files a writer would be appending to.
 /// Every step is safe to repeat after a crash during recovery, and a second run changes nothing.
@@ -107,7 +113,7 @@ public struct RecordingRecovery {
 
     static func log(_ line: RecoveryReport.Line, _ logger: Logger) {
         switch line.outcome {
-        case .recovered, .rebuilt: logger.notice("recording recovery: \(line)")
+        case .recovered, .rebuilt, .removed: logger.notice("recording recovery: \(line)")
         case .skipped: logger.warning("recording recovery: \(line)")
         case .missing, .altered, .failed: logger.error("recording recovery: \(line)")
         }
@@ -235,7 +241,12 @@ public struct RecordingRecovery {
             return line(.skipped, "not named <kind>/<id>/<yyyy-MM-dd>/<start>-<instance>.mp4: left alone, not indexed")
         }
         do {
-            let reader = try RecordingFileReader(path: directory.appendingPathComponent(name).path, writable: true)
+            let fullPath = directory.appendingPathComponent(name).path
+            let reader = try RecordingFileReader(path: fullPath, writable: true)
+            if reader.size == 0 {
+                try DiskFile.remove(fullPath)
+                return line(.removed, "empty (the writer was stopped between creating it and writing its init section): nothing to index, removed")
+            }
             guard let initBytes = try reader.initSection(), isFragmentedInit(initBytes) else {
                 return line(.skipped, "no fragmented-MP4 init section (ftyp, moov with mvex) at its start: left alone, not indexed")
             }

@@ -206,4 +206,34 @@ extension RecordingRecoveryTests {
         #expect(try fixture.index.file(named: file.name) == nil)
         #expect(FileManager.default.fileExists(atPath: fixture.directory.appendingPathComponent(file.name).path), "left for removal, not removed here")
     }
+
+    /// Found by crash.sh: the writer creates a file (O_EXCL) and then writes its init section; a
+    /// kill -9 between the two left an empty file that recovery skipped at every start, never
+    /// indexed and never removed.
+    @Test("an empty file named as the writer names them, not in the index (killed between creation and init write), is removed")
+    func removesAnEmptyFileTheWriterLeft() async throws {
+        let fixture = try RecordingFixture()
+        let crash = try await Self.crashed(fixture)
+        let day = (crash.file.name as NSString).deletingLastPathComponent
+        let empty = "\(day)/20261207T170000.000Z-r1p1.mp4"
+        let stranger = "\(day)/empty-notes.mp4"   // not the writer's name: left alone, empty or not
+        for name in [empty, stranger] {
+            #expect(FileManager.default.createFile(atPath: crash.directory.appendingPathComponent(name).path, contents: Data()))
+        }
+
+        let report = try Self.recover(crash.directory, crash.index)
+        #expect(report.count(.recovered) == 1, "the open file is recovered as before")
+        #expect(report.lines.filter { $0.outcome == .removed }.map(\.file) == [empty])
+        #expect(report.lines.filter { $0.outcome == .skipped }.map(\.file) == [stranger])
+        #expect(!FileManager.default.fileExists(atPath: crash.directory.appendingPathComponent(empty).path))
+        #expect(FileManager.default.fileExists(atPath: crash.directory.appendingPathComponent(stranger).path))
+        #expect(try crash.index.file(named: empty) == nil)
+        #expect(report.summary.contains("1 empty removed"))
+
+        let verification = try RecordingVerifier.verify(directory: crash.directory, index: crash.index, path: nil, from: nil, to: nil)
+        #expect(verification.isIntact, "\(verification.summary)")
+        let again = try Self.recover(crash.directory, crash.index)
+        #expect(!again.changedAnything)
+        #expect(again.lines.map(\.outcome) == [.skipped], "only the stranger, as at every start")
+    }
 }
