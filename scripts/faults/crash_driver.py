@@ -42,7 +42,8 @@ Each round:
          of a file open at the kill, and a sample of the others): nothing acknowledged lost;
        - `fieldrelay recordings verify --data DIR` exits 0 with the server running (every sealed
          file verifies against the index and the ledger; recovered files are sealed);
-       - every file on disk at the kill is in the index and sealed, and the only unsealed files are
+       - every file on disk at the kill is in the index and sealed (or, if it was empty, killed
+         between its creation and its init section, removed), and the only unsealed files are
          ones created after the restart (the restarted server is writing them);
        - recovery removed no index row and found no file missing or altered (ledger `file.recovered`
          entries), files it sealed are marked recovered and so are the fragments it indexed, each
@@ -300,12 +301,14 @@ class Recordings:
         self.unhashed = set()       # acknowledged keys whose bytes were not read back yet
         self.at_kill = None         # what the crashed directory held (see after_kill)
         self.ledger_seen = 0
+        self.last_status = None     # /api/v1/recordings/status after the last restart
         self.figures = {"kills_recording": 0, "kills_bodycam_recording": 0, "kills_bytes_past_index": 0,
                         "acked_snapshot": 0, "acked_at_kill": 0, "fragments_read_back": 0, "bytes_hashed": 0,
                         "files_recovered": 0, "files_rebuilt": 0, "fragments_recovered": 0, "bytes_cut": 0,
                         "index_rows_removed": 0, "recording_verifies": 0, "recovery_kills": 0,
                         "recovery_kills_nothing": 0, "recovery_kills_before": 0, "recovery_kills_middle": 0, "recovery_kills_after": 0,
-                        "empty_files_recovered": 0, "write_kills": 0, "write_kills_hit": 0, "publisher_starts": 0, "files": 0, "fragments": 0}
+                        "empty_files_recovered": 0, "write_kills": 0, "write_kills_hit": 0,
+                        "empty_files_removed": 0, "publisher_starts": 0, "files": 0, "fragments": 0}
 
     # ---------------------------------------------------------------- the index, read-only
 
@@ -508,7 +511,10 @@ class Recordings:
         at_kill = self.at_kill or {"disk": {}, "open": {}}
         for name in sorted(at_kill["disk"]):
             info = files.get(name)
-            if info is None:
+            if info is None and at_kill["disk"][name] == 0 and not os.path.exists(os.path.join(self.directory, name)):
+                # Killed between the file's creation and its init section: nothing in it, removed.
+                self.figures["empty_files_removed"] += 1
+            elif info is None:
                 h.violation(f"recording file {name} ({at_kill['disk'][name]} bytes at the kill) is not in the index after recovery")
             elif info["sealed_ms"] is None:
                 h.violation(f"recording file {name}, on disk at the kill, is still open after recovery")
@@ -561,6 +567,7 @@ class Recordings:
         status, answer = h.api.call("GET", "/api/v1/recordings/status", h.admin)
         if status != 200 or (answer or {}).get("state") not in ("recording", "disk-low"):
             h.violation(f"recording is not on after the restart: {status} {answer}")
+        self.last_status = answer
         self.figures["files"] = len(files)
         self.figures["fragments"] = len(fragments)
         self.at_kill = None
@@ -1346,7 +1353,7 @@ class Harness:
             f"| recording fragments acknowledged by the writer (indexed before the kill / more at it) | {r['acked_snapshot']} / {r['acked_at_kill']} |",
             f"| acknowledged fragments whose bytes were hashed again after a restart | {r['fragments_read_back']} ({r['bytes_hashed'] / 1048576:.1f} MiB) |",
             f"| files recovered (open at a kill, sealed by recovery) | {r['files_recovered']} (of which without a fragment: {r['empty_files_recovered']}; "
-            f"indexed from the file alone: {r['files_rebuilt']}) |",
+            f"indexed from the file alone: {r['files_rebuilt']}; empty, removed: {r['empty_files_removed']}) |",
             f"| fragments recovered (written, not indexed at the kill) | {r['fragments_recovered']} |",
             f"| bytes cut (torn last writes) | {r['bytes_cut']} |",
             f"| index rows removed by recovery | {r['index_rows_removed']} |",
@@ -1423,7 +1430,8 @@ def main():
             h.run_round()
         if args.rounds >= 3 and h.rec.figures["kills_recording"] == 0:
             # The recording checks held for nothing: say so rather than pass.
-            h.violation(f"no kill found a recording file open: the body camera was not recorded (see {h.rec.log_path})")
+            h.violation(f"no kill found a recording file open: the body camera was not recorded (see {h.rec.log_path}; "
+                        f"recording status after the last restart: {h.rec.last_status})")
     except SystemExit as e:
         code = e.code or 1
     except Exception as error:
