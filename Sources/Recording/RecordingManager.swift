@@ -148,6 +148,39 @@ public final class RecordingManager: Sendable {
         }
     }
 
+    /// A feed attached, as the record says (at once, not at the next reconcile: an attach shorter
+    /// than a second is linked too).
+    public func noteAttach(_ feed: ActiveFeed) {
+        let key = "\(feed.path)|\(feed.sessionID)"
+        guard !state.withLock({ $0.openLinks.contains(key) }) else { return }
+        do {
+            try index.openLink(SessionLink(path: feed.path, sessionID: feed.sessionID, incidentID: feed.incidentID,
+                                           from: feed.attachedAt.addingTimeInterval(-backfill)))
+            _ = state.withLock { $0.openLinks.insert(key) }
+        } catch {
+            logger.error("recording: cannot record the attach of \(feed.path) to \(feed.sessionID): \(error)")
+        }
+    }
+
+    /// A feed detached, or its session closed (`path` nil: every feed of the session).
+    public func noteDetach(path: String?, sessionID: String, at time: Date) {
+        let keys = state.withLock { state in
+            state.openLinks.filter { key in
+                let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+                return parts.count == 2 && parts[1] == sessionID && (path == nil || parts[0] == path)
+            }
+        }
+        for key in keys {
+            let linkPath = String(key.split(separator: "|", maxSplits: 1)[0])
+            do {
+                try index.closeLink(path: linkPath, sessionID: sessionID, at: time)
+                _ = state.withLock { $0.openLinks.remove(key) }
+            } catch {
+                logger.error("recording: cannot record the detach of \(linkPath) from \(sessionID): \(error)")
+            }
+        }
+    }
+
     func ledger(_ kind: LedgerKind, path: String?, _ detail: [String: String], at time: Date) {
         do {
             try index.appendLedger(kind, path: path, detail: detail, at: time)

@@ -142,7 +142,9 @@ struct RecordingService: Service {
     let logger: Logger
 
     func run() async throws {
-        let closes = await coordinator.subscribe { $0.kind == .closed }
+        // Attaches, detaches and closes as the record says them, at once: links are exact, and an
+        // attach starts its recording without waiting for the next reconcile.
+        let changes = await coordinator.subscribe { [.feedAttached, .feedDetached, .closed].contains($0.kind) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await cancelWhenGracefulShutdown {
@@ -170,10 +172,24 @@ struct RecordingService: Service {
             }
             group.addTask {
                 await cancelWhenGracefulShutdown {
-                    for await event in closes {
-                        // The closing session's feeds are detached in the ledger before its anchor.
+                    for await event in changes {
+                        guard let sessionId = event.sessionId else { continue }
+                        let path: String? = if case .string(let text)? = event.detail["path"] { text } else { nil }
+                        switch event.kind {
+                        case .feedAttached:
+                            if let path, let incidentId = event.incidentId {
+                                manager.noteAttach(ActiveFeed(path: path, sessionID: sessionId, incidentID: incidentId, attachedAt: event.at))
+                            }
+                        case .feedDetached:
+                            if let path { manager.noteDetach(path: path, sessionID: sessionId, at: event.at) }
+                        default:
+                            manager.noteDetach(path: nil, sessionID: sessionId, at: event.at)
+                        }
                         manager.reconcile(feeds: await RecordingServices.activeFeeds(coordinator))
-                        await anchor(reason: "session \(event.sessionId ?? "?") closed", sessionId: event.sessionId)
+                        if event.kind == .closed {
+                            // The closing session's links are closed in the index before its anchor.
+                            await anchor(reason: "session \(sessionId) closed", sessionId: sessionId)
+                        }
                     }
                 }
             }

@@ -215,7 +215,9 @@ final class AccessFixture {
 
         case "GET /api/v1/recordings/status": return try await status("GET", "/api/v1/recordings/status", caller)
         case "GET /api/v1/recordings?path={room}": return try await status("GET", "/api/v1/recordings?path=\(room)", caller)
-        case "GET /playback/{room}/index.m3u8": return try await status("GET", "/playback/\(room)/index.m3u8?\(playbackRange)", caller)
+        case "GET /playback/{room}/index.m3u8":
+            try await recordedUntilNow()
+            return try await status("GET", "/playback/\(room)/index.m3u8?\(playbackRange)", caller)
         case "GET /playback/file/{id}.mp4 (Range)":
             let playlist = try await gateway.client(gateway.adminToken).request("GET", "/playback/\(room)/index.m3u8?\(playbackRange)")
             let uri = try #require(playlist.text.split(separator: "\n").first { $0.hasPrefix("/playback/file/") }?.split(separator: "?").first)
@@ -280,6 +282,16 @@ final class AccessFixture {
             return try await gateway.client(nil).request(method, target, json: json)
         }
         return try await gateway.client(token).request(method, path, json: json)
+    }
+
+    /// Waits until the room's recording reaches this moment (its GOP written and indexed), so what
+    /// a caller could see live until now is on disk when its playback is probed.
+    private func recordedUntilNow() async throws {
+        let now = Date()
+        try await waitFor("the room recorded up to now", timeout: .seconds(15)) {
+            let spans = try await gateway.client(gateway.adminToken).must("GET", "/api/v1/recordings?path=\(Self.room)").objects("spans")
+            return spans.compactMap { $0.string("to").flatMap(RecordingTime.parse) }.contains { $0 >= now }
+        }
     }
 
     /// The last two minutes: the shared session's room is recorded from its attach.

@@ -289,11 +289,13 @@ enum AccessRules {
             // Recordings (issue 13): status to any caller; playback as live plus a session's
             // participants for their times, also after the close (the video still exists);
             // hand recordings by the admin or the path's jurisdiction; holds by the admin or the
-            // incident's county or city. Viewer tokens never act.
+            // incident's county or city. Viewer tokens never act. The department "invited" has by
+            // then joined the sessions the join row made for it (each carrying the room, closed at
+            // once): it may play back those moments, as it could see them live.
             Row(route: "GET /api/v1/recordings/status", expected:   [401, 403, 401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-            Row(route: "GET /api/v1/recordings?path={room}", expected: [401, 403, 401, 403, 200, 200, 200, 403, 200, 403, 403, 200, 200, 200]),
-            Row(route: "GET /playback/{room}/index.m3u8", expected:    [401, 403, 401, 403, 200, 200, 200, 403, 200, 403, 403, 200, 200, 200]),
-            Row(route: "GET /playback/file/{id}.mp4 (Range)", expected: [401, 403, 401, 403, 206, 206, 206, 403, 206, 403, 403, 206, 206, 206]),
+            Row(route: "GET /api/v1/recordings?path={room}", expected: [401, 403, 401, 403, 200, 200, 200, 403, 200, 403, 200, 200, 200, 200]),
+            Row(route: "GET /playback/{room}/index.m3u8", expected:    [401, 403, 401, 403, 200, 200, 200, 403, 200, 403, 200, 200, 200, 200]),
+            Row(route: "GET /playback/file/{id}.mp4 (Range)", expected: [401, 403, 401, 403, 206, 206, 206, 403, 206, 403, 206, 206, 206, 206]),
             Row(route: "POST /api/v1/recordings", expected:            [401, 403, 401, 403, 201, 201, 201, 403, 201, 403, 403, 403, 403, 403]),
             Row(route: "POST /api/v1/incidents/{id}/hold", expected:   [401, 403, 401, 403, 201, 201, 201, 403, 403, 403, 403, 403, 403, 403]),
             Row(route: "GET /hls/room/520603001201/index.m3u8 (not live)", expected: [401, 403, 401, 403, 404, 404, 403, 404, 403, 403, 403, 403, 403, 403]),

@@ -14,14 +14,6 @@ struct PlaybackEndToEndTests {
     static let bodyCam = "cam/bc-520602001"
     static let room = "room/520602001201"
 
-    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 
     @Test("a session's room: VOD playlist, Range requests, ffmpeg plays it to the end; access; tampering refused")
     func playback() async throws {

@@ -90,12 +90,4 @@ struct RecordingDiskFullTests {
         return Int(Int64(stats.f_bavail) * Int64(stats.f_frsize) / 1_048_576)
     }
 
-    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 }

@@ -20,14 +20,6 @@ struct RecordingEndToEndTests {
         (try await status(gateway)["recording"] as? [String: [String]]) ?? [:]
     }
 
-    func waitFor(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw TestFailure("timed out waiting for \(what)")
-    }
 
     func index(_ gateway: RunningGateway) throws -> RecordingDatabase {
         try RecordingDatabase(directory: URL(fileURLWithPath: gateway.dataDirectory).appendingPathComponent("recordings"), readOnly: true)
