@@ -107,6 +107,7 @@ public final class RecordingWriter: Sendable {
     let logger: Logger
     let lanes: [Lane]
     let queuedBytes = Atomic<Int>(0)
+    let stopped = Atomic<Bool>(false)
     let figures = Mutex(RecordingWriterFigures())
     let gaps = Mutex<[String: Gap]>([:])
     /// Serialises the disk-low transition across lanes (one ledger entry per transition).
@@ -173,7 +174,9 @@ public final class RecordingWriter: Sendable {
     }
 
     /// Writes what is queued, seals every open file and stops the threads.
+    /// Idempotent: a second call returns at once (the threads are gone).
     public func shutdown() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for lane in lanes { enqueue(.stop, on: lane) }
         for lane in lanes { lane.done.wait() }
     }

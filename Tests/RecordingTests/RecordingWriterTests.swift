@@ -51,4 +51,15 @@ struct RecordingWriterTests {
         #expect(ledger[1].previousHash == ledger[0].hash)
         #expect(ledger[1].detail["chainHead"] == file.chainHead?.hexString)
     }
+
+    @Test func shutdownSealsAndIsIdempotent() async throws {
+        let fixture = try RecordingFixture()
+        let (tracks, units) = try await RecordingFixture.media(Clips.Spec(seconds: 4, keyframeSeconds: 1))
+        await fixture.record(path: "cam/bc-0003", tracks: tracks, units: units, seal: false)
+        // Shutdown writes what is queued and seals the open file; the fixture's deinit shuts down again.
+        fixture.writer.shutdown()
+        fixture.writer.shutdown()
+        let files = try fixture.index.files(path: "cam/bc-0003", from: nil, to: nil)
+        #expect(files.count == 1 && files.allSatisfy { $0.isSealed })
+    }
 }
