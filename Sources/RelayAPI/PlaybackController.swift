@@ -141,11 +141,14 @@ struct PlaybackController: Sendable {
                 throw APIError(.contentTooLarge, "\(size / 1_048_576) MiB is more than one response carries (\(Self.maximumGetBytes / 1_048_576) MiB): ask for a shorter duration, or play the HLS playlist",
                                code: "too_large")
             }
-            let allFragments = try await RecordingController.offLoop { try manager.index.fragments(fileID: first.file.id) }
+            // Plain locals for the closures below: capturing a labelled tuple's element in them
+            // crashed the debug build (a bad retain in the listing route; see there).
+            let firstFile = first.file
+            let allFragments = try await RecordingController.offLoop { try manager.index.fragments(fileID: firstFile.id) }
             var body: [UInt8] = []
             let initRange: ClosedRange<Int64> = 0...(first.file.initLength - 1)
             body += try await RecordingController.offLoop {
-                try VerifiedRead.read(directory: directory, file: first.file, fragments: allFragments, range: initRange).bytes
+                try VerifiedRead.read(directory: directory, file: firstFile, fragments: allFragments, range: initRange).bytes
             }
             let lower = same.first!.fragment.offset
             let upper = same.last!.fragment.offset + same.last!.fragment.length - 1
@@ -153,7 +156,7 @@ struct PlaybackController: Sendable {
             while offset <= upper {
                 let start = offset
                 let part = try await RecordingController.offLoop {
-                    try VerifiedRead.read(directory: directory, file: first.file, fragments: allFragments, range: start...upper)
+                    try VerifiedRead.read(directory: directory, file: firstFile, fragments: allFragments, range: start...upper)
                 }
                 body += part.bytes
                 offset = part.range.upperBound + 1
@@ -197,11 +200,17 @@ struct PlaybackController: Sendable {
             guard !wanted.isEmpty else { throw APIError(.badRequest, "path, incident or session: one is needed", code: "invalid_path") }
             var spans: [RecordedSpans.Span] = []
             var gaps: [RecordedSpans.Gap] = []
+            let index = manager.index
             for item in wanted {
                 let media = try RecordingController.path(item.path)
-                let scope = try await access.scope(caller, path: media, index: manager.index, now: manager.writer.now())
+                let scope = try await access.scope(caller, path: media, index: index, now: manager.writer.now())
+                // Plain locals: capturing the tuple `item` in this closure crashed the debug build
+                // with a bad retain (Swift 6.3.1; reproducible, gone with locals).
+                let path = item.path
+                let from = item.from
+                let to: Date? = item.to == .distantFuture ? nil : item.to
                 let found = try await RecordingController.offLoop {
-                    try PlaybackPlan.spans(index: manager.index, path: item.path, from: item.from, to: item.to == .distantFuture ? nil : item.to)
+                    try PlaybackPlan.spans(index: index, path: path, from: from, to: to)
                 }
                 spans += found.spans.filter { scope.allows($0.from, $0.to) }
                 gaps += found.gaps
@@ -250,7 +259,8 @@ struct PlaybackController: Sendable {
             files[file.name] = (min(current?.from ?? fragment.start, fragment.start), max(current?.to ?? fragment.end, fragment.end))
         }
         for (name, span) in files {
-            guard (try? await RecordingController.offLoop({ try manager.index.notePlayback(org: org, file: name, at: manager.writer.now()) })) == true else {
+            let file = name
+            guard (try? await RecordingController.offLoop({ try manager.index.notePlayback(org: org, file: file, at: manager.writer.now()) })) == true else {
                 continue
             }
             _ = try? await reporting.coordinator.recordExternal(.recordingPlayed, actor: org, detail: [

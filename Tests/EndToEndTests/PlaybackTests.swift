@@ -118,7 +118,11 @@ struct PlaybackEndToEndTests {
         #expect(try await code("/playback/\(Self.room)/index.m3u8?from=2026-01-01T00:00:00Z&to=2026-01-01T03:00:00Z").0 == 400)
         #expect(try await code("/playback/..%2F..%2Fetc/index.m3u8?\(query)").0 >= 400)
 
-        // One byte of one fragment changed on disk: that fragment is refused, never served; verify names it.
+        // verify, read-only beside the running server, passes on what was recorded...
+        let (clean, cleanOutput, _) = try await Subprocess.run(RunningGateway.executable, ["recordings", "verify", "--data", gateway.dataDirectory])
+        #expect(clean == 0, "verify before tampering: \(cleanOutput)")
+
+        // ...then one byte of one fragment changes on disk: that fragment is refused, never served; verify names it.
         let second = ranges[2]
         let handle = try FileHandle(forUpdating: recordings.appendingPathComponent(file.name))
         try handle.seek(toOffset: UInt64(second.1 + second.0 / 2))
