@@ -39,6 +39,8 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var files = 0
     public var fragments = 0
     public var ledgerEntries = 0
+    /// Ledger heads compared with their anchors in the joint-reporting record.
+    public var anchorsChecked = 0
     public var problems: [Problem] = []
 
     public init() {}
@@ -46,7 +48,7 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var isIntact: Bool { problems.isEmpty }
 
     public var summary: String {
-        let counts = "verified \(files) files, \(fragments) fragments, ledger of \(ledgerEntries) entries"
+        let counts = "verified \(files) files, \(fragments) fragments, ledger of \(ledgerEntries) entries, \(anchorsChecked) anchors"
         return problems.isEmpty ? "\(counts): intact" : "\(counts): \(problems.count) problem(s), the first: \(problems[0])"
     }
 }
@@ -57,6 +59,36 @@ public struct VerificationReport: Sendable, Codable, Equatable {
 /// recorded (which catches an index edited to match an altered fragment), and the ledger's own
 /// hash chain.
 public enum RecordingVerifier {
+    /// One anchor of the ledger's head in the joint-reporting record (`recording.anchored`).
+    public struct Anchor: Sendable, Equatable {
+        public var auditSequence: Int
+        public var ledgerSequence: Int64
+        public var hash: Data
+        public init(auditSequence: Int, ledgerSequence: Int64, hash: Data) {
+            self.auditSequence = auditSequence
+            self.ledgerSequence = ledgerSequence
+            self.hash = hash
+        }
+    }
+
+    /// Compares the ledger with the heads the (HMAC-chained) record says it had: a ledger
+    /// rewritten with every hash recomputed still differs from its anchors.
+    public static func checkAnchors(_ anchors: [Anchor], index: any RecordingIndex, into report: inout VerificationReport) throws {
+        for anchor in anchors {
+            report.anchorsChecked += 1
+            let entry = try index.ledger(from: anchor.ledgerSequence).first
+            guard let entry, entry.sequence == anchor.ledgerSequence else {
+                report.problems.append(VerificationReport.Problem(kind: .ledgerAltered, file: nil, fragment: nil, ledgerEntry: anchor.ledgerSequence,
+                    message: "ledger entry \(anchor.ledgerSequence), anchored in the record (event \(anchor.auditSequence)), is gone"))
+                continue
+            }
+            if entry.hash != anchor.hash {
+                report.problems.append(VerificationReport.Problem(kind: .ledgerAltered, file: nil, fragment: nil, ledgerEntry: anchor.ledgerSequence,
+                    message: "ledger entry \(anchor.ledgerSequence) differs from its anchor in the record (event \(anchor.auditSequence)): the ledger was rewritten"))
+            }
+        }
+    }
+
     public static func verify(directory: URL, index: any RecordingIndex, path: String?, from: Date?, to: Date?) throws -> VerificationReport {
         var report = VerificationReport()
         var ledger = LedgerView(index: index)

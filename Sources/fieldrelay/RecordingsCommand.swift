@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import JointReporting
 import Recording
 import RecordingStore
+import ReportingStore
 
 /// `fieldrelay recordings list|verify`: the recording index and files, read-only, so both are
 /// safe beside a running server (and on a recording disk moved to another machine).
@@ -112,10 +114,21 @@ struct RecordingsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let index = selection.openIndex("verify")
-            let report: VerificationReport
+            var report: VerificationReport
             do {
                 report = try RecordingVerifier.verify(directory: selection.recordingDirectory, index: index, path: selection.path,
                                                       from: selection.fromDate, to: selection.toDate)
+                // The ledger's heads as the joint-reporting record anchored them (when the record is there).
+                let dataURL = URL(fileURLWithPath: selection.data)
+                if FileManager.default.fileExists(atPath: dataURL.appendingPathComponent(ReportingDatabase.databaseFileName).path) {
+                    let record = try ReportingDatabase.openReadOnly(directory: dataURL)
+                    let anchors = try await record.events().filter { $0.kind == .recordingAnchored }.compactMap { event -> RecordingVerifier.Anchor? in
+                        guard case .int(let sequence)? = event.detail["sequence"], case .string(let hex)? = event.detail["hash"],
+                              let hash = Data(hexString: hex) else { return nil }
+                        return RecordingVerifier.Anchor(auditSequence: event.seq, ledgerSequence: sequence, hash: hash)
+                    }
+                    try RecordingVerifier.checkAnchors(anchors, index: index, into: &report)
+                }
             } catch {
                 FileHandle.standardError.write(Data("recordings verify: cannot check: \(error)\n".utf8))
                 throw ExitCode(2)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import JointReporting
 import Recording
 import RecordingStore
@@ -88,7 +89,31 @@ struct RecordingEndToEndTests {
         #expect(probe == 0 && output.contains("h264") && output.contains("aac"), "ffprobe: \(output) \(errors)")
         camera.terminate()
         roomCamera.terminate()
-        await gateway.stop()
+        await gateway.stop(keepData: true)
+        defer { try? FileManager.default.removeItem(atPath: gateway.dataDirectory) }
+
+        // verify checks the ledger against its anchors in the record: a ledger rewritten whole,
+        // every hash recomputed so its own chain holds, no longer matches them.
+        let (clean, cleanOutput, _) = try await Subprocess.run(RunningGateway.executable, ["recordings", "verify", "--data", gateway.dataDirectory])
+        #expect(clean == 0 && !cleanOutput.contains(" 0 anchors"), "verify: \(cleanOutput)")
+        let recordings = URL(fileURLWithPath: gateway.dataDirectory).appendingPathComponent("recordings")
+        let queue = try DatabaseQueue(path: recordings.appendingPathComponent("index.sqlite").path)
+        try await queue.write { db in
+            try db.execute(sql: "DROP TRIGGER recording_ledger_append_only_update")
+            var previous = LedgerEntry.genesis
+            for row in try Row.fetchAll(db, sql: "SELECT sequence, time_ms, kind, path, detail FROM recording_ledger ORDER BY sequence") {
+                var detail = try JSONDecoder().decode([String: String].self, from: Data((row["detail"] as String).utf8))
+                if row["kind"] as String == "recording.started" { detail["because"] = "rewritten" }
+                let entry = LedgerEntry(sequence: row["sequence"], time: Date(timeIntervalSince1970: Double(row["time_ms"] as Int64) / 1000),
+                                        kind: LedgerKind(rawValue: row["kind"])!, path: row["path"], detail: detail, previousHash: previous)
+                let text = String(decoding: try JSONEncoder().encode(detail), as: UTF8.self)
+                try db.execute(sql: "UPDATE recording_ledger SET detail = ?, previous_hash = ?, hash = ? WHERE sequence = ?",
+                               arguments: [text, previous, entry.hash, entry.sequence])
+                previous = entry.hash
+            }
+        }
+        let (rewritten, rewrittenOutput, _) = try await Subprocess.run(RunningGateway.executable, ["recordings", "verify", "--data", gateway.dataDirectory])
+        #expect(rewritten == 1 && rewrittenOutput.contains("differs from its anchor"), "verify: \(rewrittenOutput)")
     }
 
     @Test("hand recordings: the admin or the path's jurisdiction starts and stops them; a hand stop ends only the hand recording")
