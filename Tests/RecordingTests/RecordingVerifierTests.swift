@@ -39,7 +39,7 @@ struct RecordingVerifierTests {
         let report = try recorded.verify()
         #expect(report.isIntact, "\(report.problems)")
         #expect(report.files == 1 && report.fragments == recorded.rows.count && report.ledgerEntries == 2)
-        #expect(report.summary == "verified 1 files, \(recorded.rows.count) fragments, ledger of 2 entries: intact")
+        #expect(report.summary == "verified 1 files, \(recorded.rows.count) fragments, ledger of 2 entries, 0 anchors: intact")
         #expect(try recorded.verify(path: "cam/other").files == 0)
     }
 

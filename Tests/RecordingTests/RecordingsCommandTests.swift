@@ -33,7 +33,7 @@ struct RecordingsCommandTests {
 
         let (ok, out, _) = try await Subprocess.run(Self.executable, ["recordings", "verify", "--data", data.url.path])
         #expect(ok == 0, "\(out)")
-        #expect(out.contains("verified 1 files, \(file.fragmentCount) fragments, ledger of 2 entries: intact"))
+        #expect(out.contains("verified 1 files, \(file.fragmentCount) fragments, ledger of 2 entries, 0 anchors: intact"))
 
         let row = try fixture.index.fragments(fileID: file.id)[1]
         try RecordingDamage.flipByte(fixture.directory.appendingPathComponent(file.name), at: row.offset + row.length / 2)
