@@ -56,6 +56,7 @@ public enum RelayRouter {
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         router.add(middleware: RefusalCountingMiddleware(counters: configuration.edgeCounters))
         router.add(middleware: AuthenticationMiddleware(reporting: reporting))
+        router.add(middleware: FrameworkErrorMiddleware())
         HLSController(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                       access: MediaAccess(context: reporting), defaultLowLatency: configuration.defaultLowLatency,
                       held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters),
