@@ -103,7 +103,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ], resources: [.copy("Console")]),  // the web console's HTML, CSS and JavaScript (issue 6)
+        ], resources: [
+            .copy("Console"),  // the web console's HTML, CSS and JavaScript (issue 6)
+            .copy("OpenAPI/openapi.yaml"),  // the API's description, served at /api/v1/openapi.yaml (issue 22)
+        ]),
         .target(name: "RelayApp", dependencies: [
             "RelayAPI", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry", "Recording", "RecordingStore",
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -148,6 +151,8 @@ let package = Package(
             "RelayAPI", "StreamHub", "HLSPackager", "MediaTypes", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            // Yams here only lets OpenAPIRoutesTests read docs/openapi.yaml's paths.
+            .product(name: "Yams", package: "Yams"),
         ]),
         // Yams here only lets the tests walk the reference file's keys.
         // TestSupport: the metrics exposition test runs a real gateway (ffmpeg as the camera).

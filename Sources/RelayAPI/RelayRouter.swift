@@ -56,6 +56,7 @@ public enum RelayRouter {
         router.add(middleware: CORSMiddleware(allowedOrigins: configuration.corsAllowedOrigins))
         router.add(middleware: RefusalCountingMiddleware(counters: configuration.edgeCounters))
         router.add(middleware: AuthenticationMiddleware(reporting: reporting))
+        router.add(middleware: FrameworkErrorMiddleware())
         HLSController(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                       access: MediaAccess(context: reporting), defaultLowLatency: configuration.defaultLowLatency,
                       held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters),
@@ -71,6 +72,8 @@ public enum RelayRouter {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
         }
         router.get("/healthz") { _, _ in "ok\n" }
+        // The API's own description (docs/openapi.yaml), for integrators before they hold a token.
+        router.get("/api/v1/openapi.yaml") { _, _ in try OpenAPIDocument.response() }
         router.get("/api/v1/paths") { request, context in
             // lab paths are public (open ingest); registered sources are listed to the admin, and to
             // an organisation when the viewing rules let it see them (jurisdiction or a session).

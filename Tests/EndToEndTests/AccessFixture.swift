@@ -148,6 +148,7 @@ final class AccessFixture {
         case "GET /metrics": return try await status("GET", "/metrics", caller)
         case "GET / (console)": return try await status("GET", "/", caller)
         case "GET /console/app.js": return try await status("GET", "/console/app.js", caller)
+        case "GET /api/v1/openapi.yaml": return try await status("GET", "/api/v1/openapi.yaml", caller)
         case "GET /api/v1/paths":
             // JSONEncoder escapes '/' ("room\/520602001201"): look for the code.
             return try await listed("/api/v1/paths", caller, marker: "520602001201")

@@ -199,11 +199,12 @@ enum AccessRules {
         let hostOnly: [AccessOutcome] = [401, 403, 401, 403, 403, 403, 403, 404, 200, 404, 403, 403, 409, 403]
         return [
             //                                                      none    forged  expired revoked admin  city  county other  town  dBefore dInvit dDuring dAfter dAfterV
-            // Public by design: health, metrics ("no token by default"), the console's static files.
+            // Public by design: health, metrics ("no token by default"), the console's static files, the API's description.
             Row(route: "GET /healthz", expected:                   [200,   200,    200,    200,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),
             Row(route: "GET /metrics", expected:                   [200,   200,    200,    200,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),
             Row(route: "GET / (console)", expected:                [200,   200,    200,    200,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),
             Row(route: "GET /console/app.js", expected:            [200,   200,    200,    200,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),
+            Row(route: "GET /api/v1/openapi.yaml", expected:       [200,   200,    200,    200,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),
             // The live path list answers everyone but names a registered feed only to those who may watch it.
             Row(route: "GET /api/v1/paths", expected:              [B,     B,      B,      B,      S,     S,    S,     B,     S,    B,      B,     S,      B,     B]),
             Row(route: "GET /api/v1/me", expected:                 [401,   403,    401,    403,    200,   200,  200,   200,   200,  200,    200,   200,    200,   200]),

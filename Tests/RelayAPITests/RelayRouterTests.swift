@@ -274,4 +274,20 @@ struct RelayRouterTests {
             }
         }
     }
+
+    @Test("a URL no route serves is the API's error body with a code, not the framework's empty 404")
+    func unroutedIsJSONError() async throws {
+        try await (try await Self.app(Self.makePaths())).test(.router) { client in
+            for uri in ["/nothing-here", "/api/v1/no-such-thing", "/api/v1/sessions/ses-1/feeds"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    #expect(response.headers[.contentType] == "application/json; charset=utf-8", "\(uri)")
+                    let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    #expect(json?["error"] as? Int == 404, "\(uri)")
+                    #expect(json?["code"] as? String == "not_found", "\(uri)")
+                    #expect((json?["message"] as? String)?.contains("no route serves GET") == true, "\(uri)")
+                }
+            }
+        }
+    }
 }
