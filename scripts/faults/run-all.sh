@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fault harness one after the other. With --short (CI) each runs in its short mode;
-# without it, the full runs whose figures are in docs/reliability.md (long).
+# without it, the full runs whose figures are in docs/reliability.md (long). api-fuzz.sh
+# (schemathesis against the OpenAPI description, issue 22) installs its tools from PyPI in a venv.
 #
 # usage: scripts/faults/run-all.sh [--short]
 set -uo pipefail
@@ -8,9 +9,9 @@ cd "$(dirname "$0")"
 mode=()
 [ "${1:-}" = "--short" ] && mode=(--short)
 failed=()
-scripts=(lossy.sh flap.sh crash.sh abuse.sh)
+scripts=(lossy.sh flap.sh crash.sh abuse.sh api-fuzz.sh)
 # The test suite already runs lossy.sh --short (Tests/EndToEndTests/LossyLinkTests.swift).
-[ ${#mode[@]} -gt 0 ] && scripts=(flap.sh crash.sh abuse.sh)
+[ ${#mode[@]} -gt 0 ] && scripts=(flap.sh crash.sh abuse.sh api-fuzz.sh)
 # One release build for every harness, before and outside their time limits (each would otherwise
 # build it inside its own: 5-8 minutes of a short mode's 10 on two cores).
 if [ -z "${FIELDRELAY_BIN:-}" ]; then
