@@ -31,6 +31,8 @@ mode_name="$([ "$short" = 1 ] && echo short || echo long)"
 # Pinned: the versions these figures were made with (a newer schemathesis may add checks or change
 # what a phase generates).
 VENV="${API_FUZZ_VENV:-$BENCH_CACHE/api-fuzz-venv}"
+# Debian's python3 makes venvs only with python3-venv (ensurepip); a fresh CI machine lacks it.
+need_packages python3 python3-venv curl
 if [ ! -x "$VENV/bin/schemathesis" ] || [ ! -x "$VENV/bin/openapi-spec-validator" ]; then
   log "making the Python venv $VENV (schemathesis, openapi-spec-validator)"
   python3 -m venv "$VENV"
