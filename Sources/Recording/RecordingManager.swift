@@ -127,24 +127,10 @@ public final class RecordingManager: Sendable {
             let closing = state.openLinks.subtracting(current)
             return (opening, Array(closing))
         }
-        for feed in toOpen {
-            do {
-                try index.openLink(SessionLink(path: feed.path, sessionID: feed.sessionID, incidentID: feed.incidentID,
-                                               from: feed.attachedAt.addingTimeInterval(-backfill)))
-                _ = state.withLock { $0.openLinks.insert("\(feed.path)|\(feed.sessionID)") }
-            } catch {
-                logger.error("recording: cannot record the attach of \(feed.path) to \(feed.sessionID): \(error)")
-            }
-        }
+        for feed in toOpen { noteAttach(feed) }
         for key in toClose {
             let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            do {
-                try index.closeLink(path: parts[0], sessionID: parts[1], at: time)
-                _ = state.withLock { $0.openLinks.remove(key) }
-            } catch {
-                logger.error("recording: cannot record the detach of \(parts[0]) from \(parts[1]): \(error)")
-            }
+            if parts.count == 2 { noteDetach(path: parts[0], sessionID: parts[1], at: time) }
         }
     }
 

@@ -137,6 +137,9 @@ public final class RecordingWriter: Sendable {
         return result
     }
 
+    /// Bytes free on the recording directory's file system (nil when it cannot be read).
+    public var freeBytes: Int64? { DiskFile.freeBytes(directory.path) }
+
     func lane(for path: String) -> Lane {
         var hasher = Hasher()
         hasher.combine(path)
@@ -362,7 +365,7 @@ public final class RecordingWriter: Sendable {
     /// True when there is room to write; manages the disk-low state and its ledger entries.
     func checkSpace() -> Bool {
         let minimum = Int64(configuration.minFreeMiB) * 1_048_576
-        guard let free = DiskFile.freeBytes(directory.path) else { return true }
+        guard let free = freeBytes else { return true }
         if free < minimum {
             return !enterDiskLow(reason: "\(free / 1_048_576) MiB free, below recording.minFreeMiB \(configuration.minFreeMiB)")
         }

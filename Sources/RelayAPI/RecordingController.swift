@@ -105,8 +105,7 @@ struct RecordingController: Sendable {
                           openFiles: 0, queuedBytes: 0, writeErrors: 0, recording: nil)
         }
         let figures = manager.writer.currentFigures
-        var stats = statvfs()
-        let free: Int64? = statvfs(manager.writer.directory.path, &stats) == 0 ? Int64(stats.f_bavail) * Int64(stats.f_frsize) / 1_048_576 : nil
+        let free = manager.writer.freeBytes.map { $0 / 1_048_576 }
         return Status(enabled: true, state: figures.diskLow ? "disk-low" : "recording",
                       reason: figures.diskLow ? "free space below recording.minFreeMiB: new recording stopped until space returns" : nil,
                       directory: showPaths ? manager.writer.directory.path : nil, freeMiB: free, minFreeMiB: manager.configuration.minFreeMiB,
@@ -134,7 +133,7 @@ struct RecordingController: Sendable {
             }
             actor = org
         }
-        let note = place ? (try? await Self.body(HoldBody.self, request, optional: true))?.note ?? "" : ""
+        let note = place ? (try? await Self.body(HoldBody.self, request))?.note ?? "" : ""
         if place {
             let hold = try await Self.offLoop { try manager.index.placeHold(incidentID: id, note: note, by: actor, at: manager.writer.now()) }
             _ = try? await coordinator.recordExternal(.holdPlaced, actor: actor, incidentId: id, detail: ["note": .string(note)])
@@ -170,7 +169,7 @@ struct RecordingController: Sendable {
         }
     }
 
-    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request, optional: Bool = false) async throws -> Body {
+    static func body<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         do {
             return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
