@@ -86,8 +86,13 @@ let package = Package(
         ]),
         // What HTTP requests name and carry, parsed without HTTP types (HLS request names and
         // directives, JSON bodies): RelayAPI's, and the fuzzers' without Hummingbird and the rest.
+        // Evidence keys, seals, export packages and their verification: Foundation and swift-crypto
+        // only, so `fieldrelay evidence verify` needs no server, database or FFmpeg (issue 14).
+        .target(name: "Evidence", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Recording", dependencies: [
-            "MediaRemux", "MediaTypes", "StreamHub", "PathRules",
+            "Evidence", "MediaRemux", "MediaTypes", "StreamHub", "PathRules",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -97,7 +102,7 @@ let package = Package(
         ]),
         .target(name: "RelayRequests", dependencies: ["StreamHub"]),
         .target(name: "RelayAPI", dependencies: [
-            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry",
+            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry", "Recording", "Evidence",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             // /metrics: the registry the metrics are made in, rendered (PrometheusBackend).
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -120,7 +125,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .executableTarget(name: "fieldrelay", dependencies: [
-            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "Recording", "RecordingStore",
+            "RelayApp", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "Recording", "RecordingStore", "Evidence",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -141,6 +146,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
+        .testTarget(name: "EvidenceTests", dependencies: ["Evidence", "TestSupport"]),
         .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
         // GRDB here only lets the tests edit the index and the ledger as an attacker with the file would.
         .testTarget(name: "RecordingTests", dependencies: [
@@ -162,7 +168,7 @@ let package = Package(
         .testTarget(name: "JointReportingTests", dependencies: ["JointReporting"]),
         .testTarget(name: "ReportingStoreTests", dependencies: ["ReportingStore", "JointReporting", "AccessKeys", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "PathRules", "Recording", "RecordingStore",
+            "RelayApp", "TestSupport", "StreamHub", "JointReporting", "ReportingStore", "AccessKeys", "SRTTransport", "PathRules", "Recording", "RecordingStore", "Evidence",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
