@@ -102,7 +102,7 @@ let package = Package(
         ]),
         .target(name: "RelayRequests", dependencies: ["StreamHub"]),
         .target(name: "RelayAPI", dependencies: [
-            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry", "Recording", "Evidence",
+            "RelayRequests", "StreamHub", "HLSPackager", "SRTTransport", "MediaRemux", "MediaTypes", "PathRules", "RoomRegistry", "JointReporting", "ReportingStore", "AccessKeys", "Telemetry", "Recording", "Evidence",
             .product(name: "CoreMetrics", package: "swift-metrics"),
             // /metrics: the registry the metrics are made in, rendered (PrometheusBackend).
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(name: "RelayRequestsTests", dependencies: ["RelayRequests"]),
         // GRDB here only lets the tests edit the index and the ledger as an attacker with the file would.
         .testTarget(name: "RecordingTests", dependencies: [
-            "Recording", "RecordingStore", "MediaRemux", "MediaTypes", "StreamHub", "TestSupport",
+            "Evidence", "Recording", "RecordingStore", "MediaRemux", "MediaTypes", "StreamHub", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "RelayAPITests", dependencies: [

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(libavformat-dev libavcodec-dev libavutil-dev libsrt-gnutls-dev libsqlite3-dev pkg-config ffmpeg curl)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(srt-tools chromium fonts-wqy-microhei nftables iproute2 python3)
+  packages+=(srt-tools chromium fonts-wqy-microhei nftables iproute2 python3 unzip openssl)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why an evidence key, seal or package could not be used.
 public struct EvidenceError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -34,7 +37,7 @@ public struct EvidencePublicKey: Sendable, Equatable {
 
     public var der: Data { Data(Self.spkiPrefix) + raw }
     public var pem: String { PEM.encode(der, label: "PUBLIC KEY") }
-    public var id: String { Data(SHA256.hash(data: der).prefix(8)).hex }
+    public var id: String { Data(SHA256.hash(data: der).prefix(8)).lowercaseHex }
 
     /// Whether `signature` is this key's Ed25519 signature of exactly `message`.
     public func verify(_ signature: Data, of message: Data) -> Bool {
@@ -46,14 +49,15 @@ public struct EvidencePublicKey: Sendable, Equatable {
 /// The gateway's Ed25519 signing key, `<data>/evidence.key`: PKCS#8 PEM (`openssl pkey` reads it),
 /// mode 0600, created at first start. Seals and export manifests are signed with it.
 public struct EvidenceKey: Sendable {
-    let key: Curve25519.Signing.PrivateKey
+    /// The 32-byte seed (swift-crypto's private key type is not Sendable; it is made per use).
+    let seed: Data
     public let publicKey: EvidencePublicKey
 
     /// PKCS#8 PrivateKeyInfo { version 0, AlgorithmIdentifier { id-Ed25519 }, OCTET STRING { OCTET STRING seed } } (RFC 8410).
     static let pkcs8Prefix: [UInt8] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
 
     init(key: Curve25519.Signing.PrivateKey) {
-        self.key = key
+        self.seed = key.rawRepresentation
         // swift-crypto's public key is always 32 bytes.
         self.publicKey = try! EvidencePublicKey(raw: key.publicKey.rawRepresentation)
     }
@@ -72,11 +76,11 @@ public struct EvidenceKey: Sendable {
         }
     }
 
-    public var pem: String { PEM.encode(Data(Self.pkcs8Prefix) + key.rawRepresentation, label: "PRIVATE KEY") }
+    public var pem: String { PEM.encode(Data(Self.pkcs8Prefix) + seed, label: "PRIVATE KEY") }
 
     public func sign(_ message: Data) -> Data {
-        // Signing with a valid key does not fail (swift-crypto throws only on a bad key).
-        (try? key.signature(for: message)) ?? Data()
+        // The seed was a valid key when loaded, and signing with one does not fail.
+        (try? Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: message)) ?? Data()
     }
 
     /// Loads `path`, or creates it (0600, written whole then renamed into place) when it does not
@@ -148,21 +152,16 @@ enum PEM {
 }
 
 extension Data {
-    /// Lower-case hex. Internal: JointReporting's public `hexString` would clash in modules importing both.
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-
-    /// Parses lower- or upper-case hex; nil for anything else.
-    init?(hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(hex.count / 2)
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
+    /// Lower-case hex, as seals, manifests, the ledger and the verifiers write hashes. (Not
+    /// `hexString`: JointReporting's would clash in modules importing both.)
+    public var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
         }
-        self.init(bytes)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -38,4 +38,10 @@ public struct AuditKind: RawRepresentable, Sendable, Hashable, Codable, CustomSt
     /// A legal hold placed on, or released from, an incident's video.
     public static let holdPlaced = AuditKind(rawValue: "recording.hold")
     public static let holdReleased = AuditKind(rawValue: "recording.hold.released")
+    /// An evidence export asked for, finished (with the package's SHA-256) or failed, and each
+    /// download of it; `detail` holds `export`, `path`, `from`, `to` and what the step adds.
+    public static let exportRequested = AuditKind(rawValue: "export.requested")
+    public static let exportFinished = AuditKind(rawValue: "export.finished")
+    public static let exportFailed = AuditKind(rawValue: "export.failed")
+    public static let exportDownloaded = AuditKind(rawValue: "export.downloaded")
 }

@@ -5,6 +5,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable {
     public enum Code: Sendable, Equatable {
         /// The input is not a usable MPEG transport stream.
         case notTransportStream
+        /// The input is not a readable MP4 (a recording's init section and fragments, for `MP4Remux`).
+        case notMP4
         /// No codec FieldRelay can remux (it never transcodes).
         case unsupportedCodec
         /// libavformat or libavcodec refused (the message carries its reason).

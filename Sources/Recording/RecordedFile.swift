@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 
 /// One recording file: an init section at offset 0, then fragments (moof + mdat), each starting on

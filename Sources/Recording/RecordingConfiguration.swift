@@ -21,6 +21,10 @@ public struct RecordingConfiguration: Sendable, Equatable {
     public var queueMiB: Int = 64
     /// Writer threads (a path always goes to the same one, so its fragments stay in order).
     public var writerThreads: Int = 2
+    /// The longest range one evidence export may ask for.
+    public var maxExportMinutes: Int = 120
+    /// Finished export packages are removed this many hours after they finished.
+    public var exportRetentionHours: Int = 24
     /// How often retention runs.
     public var retentionIntervalSeconds: Int = 600
 

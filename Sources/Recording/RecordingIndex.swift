@@ -84,12 +84,17 @@ public struct LegalHold: Sendable, Equatable, Codable {
 /// it is called from the recording writer's own threads, and the HTTP layer calls it off the
 /// event loops. Each method is one transaction; those that write a ledger entry write it in the
 /// same transaction as the change it records.
-public protocol RecordingIndex: AnyObject, Sendable {
+public protocol RecordingIndex: ExportIndex {
     func createFile(path: String, name: String, instance: String, codecs: String, createdAt: Date,
                     initLength: Int64, initHash: Data) throws -> RecordedFile
     func appendFragment(_ fragment: RecordedFragment) throws
-    /// Seals a file with its chain head, and writes `file.sealed` (or `file.recovered`) in the ledger.
-    func sealFile(id: Int64, at: Date, chainHead: Data, recovered: Bool, detail: [String: String]) throws -> RecordedFile
+    /// Seals a file with its chain head, and writes `file.sealed` (or `file.recovered`) in the
+    /// ledger; returns the file and that entry (nil when the file was sealed already).
+    func sealFile(id: Int64, at: Date, chainHead: Data, recovered: Bool, detail: [String: String]) throws -> (file: RecordedFile, entry: LedgerEntry?)
+    /// Sealed files, by start time: what the start checks for seals written beside them.
+    func sealedFiles() throws -> [RecordedFile]
+    /// The `file.sealed` or `file.recovered` entry of `file` (nil if none).
+    func sealEntry(of file: RecordedFile) throws -> LedgerEntry?
     /// Forgets a file's fragments from `sequence` on (recovery cuts a file back to what verifies).
     func removeFragments(fileID: Int64, from sequence: Int) throws
     /// Removes a file's rows and writes `file.deleted` with `reason`.

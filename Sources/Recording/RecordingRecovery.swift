@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -217,6 +218,11 @@ public struct RecordingRecovery {
         guard let walk = FileManager.default.enumerator(atPath: directory.path) else { return [] }
         var names: [String] = []
         while let name = walk.nextObject() as? String {
+            // Export work space (`.exports`, ExportRunner's): MP4s there are not recordings.
+            if name == ".exports" {
+                walk.skipDescendants()
+                continue
+            }
             guard name.hasSuffix(".mp4"), walk.fileAttributes?[.type] as? FileAttributeType == .typeRegular else { continue }
             names.append(name)
         }

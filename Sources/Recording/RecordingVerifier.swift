@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 import Logging
 import MediaRemux
@@ -114,10 +115,14 @@ public final class RecordingWriter: Sendable {
     let diskState = Mutex(false)
     /// Injected for tests of retention and time ranges; the wall clock otherwise.
     public let now: @Sendable () -> Date
+    /// Signs each file's seal when it is sealed (nil: no evidence key, as in unit tests).
+    let sealer: EvidenceSealer?
 
     public init(directory: URL, index: any RecordingIndex, configuration: RecordingConfiguration,
-                logger: Logger = Logger(label: "fieldrelay.recording"), now: @escaping @Sendable () -> Date = { Date() }) {
+                logger: Logger = Logger(label: "fieldrelay.recording"), sealer: EvidenceSealer? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.directory = directory
+        self.sealer = sealer
         self.index = index
         self.configuration = configuration
         self.logger = logger
@@ -321,8 +326,9 @@ public final class RecordingWriter: Sendable {
     func seal(_ file: OpenFile, reason: String) {
         Glibc.close(file.fd)
         do {
-            _ = try index.sealFile(id: file.record.id, at: now(), chainHead: file.chain.head, recovered: false, detail: ["reason": reason])
+            let (sealed, entry) = try index.sealFile(id: file.record.id, at: now(), chainHead: file.chain.head, recovered: false, detail: ["reason": reason])
             figures.withLock { $0.filesSealed += 1; $0.openFiles -= 1 }
+            if let sealer, let entry { sealer.sign(sealed, entry: entry, index: index, signedAt: sealed.sealedAt ?? now()) }
         } catch {
             figures.withLock { $0.writeErrors += 1; $0.openFiles -= 1 }
             // Left unsealed in the index: recovery seals it at the next start.

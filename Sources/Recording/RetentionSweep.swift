@@ -95,6 +95,8 @@ public enum RetentionSweep {
             logger.warning("retention: \(file.name) was already gone from disk; removing it from the index")
             ledgerReason += "; the file was already missing"
         }
+        // Its seal goes with it (the ledger's file.deleted entry says the file is gone).
+        EvidenceSealer.removeSeal(besides: fullPath)
         do {
             try DiskFile.syncDirectory(dayDirectory)
         } catch {

@@ -128,6 +128,27 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-recording-exports") { db in
+            try db.execute(sql: """
+                CREATE TABLE recording_export (
+                    number INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL,
+                    from_ms INTEGER NOT NULL,
+                    to_ms INTEGER NOT NULL,
+                    note TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    incident TEXT,
+                    created_ms INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    progress REAL NOT NULL DEFAULT 0,
+                    error TEXT,
+                    finished_ms INTEGER,
+                    size INTEGER,
+                    sha256 BLOB,
+                    allowed TEXT
+                );
+                """)
+        }
         return migrator
     }
 
@@ -217,13 +238,13 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
         }
     }
 
-    public func sealFile(id: Int64, at time: Date, chainHead: Data, recovered: Bool, detail: [String: String]) throws -> RecordedFile {
+    public func sealFile(id: Int64, at time: Date, chainHead: Data, recovered: Bool, detail: [String: String]) throws -> (file: RecordedFile, entry: LedgerEntry?) {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM recording_file WHERE id = ?", arguments: [id]) else {
                 throw RecordingError(.notFound, "no recording file \(id)")
             }
             let file = Self.file(row)
-            guard !file.isSealed else { return file }
+            guard !file.isSealed else { return (file, nil) }
             try db.execute(sql: "UPDATE recording_file SET sealed_ms = ?, chain_head = ?, recovered = ? WHERE id = ?",
                            arguments: [Self.ms(time), chainHead, recovered, id])
             var entryDetail = detail
@@ -233,8 +254,8 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
             entryDetail["init"] = file.initHash.hexString
             if let start = file.start { entryDetail["start"] = RecordingTime.format(start) }
             if let end = file.end { entryDetail["end"] = RecordingTime.format(end) }
-            try Self.appendLedger(db, recovered ? .fileRecovered : .fileSealed, path: file.path, detail: entryDetail, at: time)
-            return Self.file(try Row.fetchOne(db, sql: "SELECT * FROM recording_file WHERE id = ?", arguments: [id])!)
+            let entry = try Self.appendLedger(db, recovered ? .fileRecovered : .fileSealed, path: file.path, detail: entryDetail, at: time)
+            return (Self.file(try Row.fetchOne(db, sql: "SELECT * FROM recording_file WHERE id = ?", arguments: [id])!), entry)
         }
     }
 
@@ -288,6 +309,19 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
         try read { db in try Row.fetchAll(db, sql: "SELECT * FROM recording_file WHERE sealed_ms IS NULL ORDER BY id").map(Self.file) }
     }
 
+    public func sealedFiles() throws -> [RecordedFile] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM recording_file WHERE sealed_ms IS NOT NULL ORDER BY start_ms, id").map(Self.file) }
+    }
+
+    public func sealEntry(of file: RecordedFile) throws -> LedgerEntry? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM recording_ledger WHERE kind IN (?, ?) AND path = ? AND json_extract(detail, '$.file') = ?
+                ORDER BY sequence DESC LIMIT 1
+                """, arguments: [LedgerKind.fileSealed.rawValue, LedgerKind.fileRecovered.rawValue, file.path, file.name]).map(Self.ledgerEntry)
+        }
+    }
+
     public func fragments(fileID: Int64) throws -> [RecordedFragment] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM recording_fragment WHERE file_id = ? ORDER BY sequence", arguments: [fileID]).map(Self.fragment)
@@ -309,6 +343,58 @@ public final class RecordingDatabase: RecordingIndex, Sendable {
 
     public func ledgerHead() throws -> LedgerEntry? {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM recording_ledger ORDER BY sequence DESC LIMIT 1").map(Self.ledgerEntry) }
+    }
+
+    // MARK: - exports
+
+    static func export(_ row: Row) -> ExportJob {
+        let allowed: [ExportJob.AllowedSpan]? = (row["allowed"] as String?).flatMap {
+            try? JSONDecoder().decode([[Int64]].self, from: Data($0.utf8)).compactMap { pair in
+                pair.count == 2 ? ExportJob.AllowedSpan(from: date(pair[0] as Int64), to: date(pair[1] as Int64)) : nil
+            }
+        }
+        return ExportJob(
+            id: "exp-\(row["number"] as Int64)", path: row["path"], from: date(row["from_ms"] as Int64), to: date(row["to_ms"] as Int64),
+            note: row["note"], requestedBy: row["requested_by"], incidentID: row["incident"], createdAt: date(row["created_ms"] as Int64),
+            state: ExportJob.State(rawValue: row["state"]) ?? .failed, progress: row["progress"], error: row["error"],
+            finishedAt: date(row["finished_ms"] as Int64?), size: row["size"], sha256: row["sha256"], allowed: allowed)
+    }
+
+    static func number(_ id: String) -> Int64? {
+        guard id.hasPrefix("exp-") else { return nil }
+        return Int64(id.dropFirst(4))
+    }
+
+    public func createExport(path: String, from: Date, to: Date, note: String, requestedBy: String, incidentID: String?, at time: Date,
+                             allowed: [ExportJob.AllowedSpan]?) throws -> ExportJob {
+        let allowedText = try allowed.map { spans in
+            String(decoding: try JSONEncoder().encode(spans.map { [Self.ms($0.from), Self.ms($0.to)] }), as: UTF8.self)
+        }
+        return try write { db in
+            try db.execute(sql: """
+                INSERT INTO recording_export (path, from_ms, to_ms, note, requested_by, incident, created_ms, state, allowed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)
+                """, arguments: [path, Self.ms(from), Self.ms(to), note, requestedBy, incidentID, Self.ms(time), allowedText])
+            return Self.export(try Row.fetchOne(db, sql: "SELECT * FROM recording_export WHERE number = ?", arguments: [db.lastInsertedRowID])!)
+        }
+    }
+
+    public func updateExport(_ job: ExportJob) throws {
+        guard let number = Self.number(job.id) else { throw RecordingError(.notFound, "no export \(job.id)") }
+        try write { db in
+            try db.execute(sql: """
+                UPDATE recording_export SET state = ?, progress = ?, error = ?, finished_ms = ?, size = ?, sha256 = ? WHERE number = ?
+                """, arguments: [job.state.rawValue, job.progress, job.error, job.finishedAt.map { Self.ms($0) }, job.size, job.sha256, number])
+        }
+    }
+
+    public func export(id: String) throws -> ExportJob? {
+        guard let number = Self.number(id) else { return nil }
+        return try read { db in try Row.fetchOne(db, sql: "SELECT * FROM recording_export WHERE number = ?", arguments: [number]).map(Self.export) }
+    }
+
+    public func exports() throws -> [ExportJob] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM recording_export ORDER BY number DESC").map(Self.export) }
     }
 
     // MARK: - hand recordings

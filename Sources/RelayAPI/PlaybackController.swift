@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import JointReporting
 import Logging
+import MediaRemux
 import NIOCore
 import PathRules
 import Recording
@@ -114,9 +115,6 @@ struct PlaybackController: Sendable {
             guard format == "fmp4" || format == "mp4" else {
                 throw APIError(.badRequest, "format: fmp4 or mp4", code: "invalid_format")
             }
-            guard format == "fmp4" else {
-                throw APIError(.notImplemented, "format=mp4 is not served yet: play the fmp4 form, or the HLS playlist", code: "not_implemented")
-            }
             let caller = try await caller(request, context, path: path)
             let now = manager.writer.now()
             let scope = try await access.scope(caller, path: path, index: manager.index, now: now)
@@ -160,6 +158,18 @@ struct PlaybackController: Sendable {
                 }
                 body += part.bytes
                 offset = part.range.upperBound + 1
+            }
+            if format == "mp4" {
+                // The same verified bytes, remuxed by libavformat into a plain MP4 (faststart): what
+                // tools without fragmented-MP4 support open.
+                let fragmented = body
+                body = try await RecordingController.offLoop { try Self.remuxToMP4(fragmented) }
+            }
+            if format == "mp4" {
+                // The same verified bytes, remuxed by libavformat into a plain MP4 (faststart): what
+                // tools without fragmented-MP4 support open.
+                let fragmented = body
+                body = try await RecordingController.offLoop { try Self.remuxToMP4(fragmented) }
             }
             if case .organisation(let org)? = caller { await notePlayback(org: org, plan: plan, manager: manager) }
             var headers = HTTPFields()
@@ -227,6 +237,23 @@ struct PlaybackController: Sendable {
     func caller(_ request: Request, _ context: Context, path: MediaPath) async throws -> Caller? {
         if path.kind == .lab { return try? await reporting.caller(request, context, readOnly: true) }
         return try await reporting.caller(request, context, readOnly: true)
+    }
+
+    /// fMP4 bytes to a plain MP4 through temporary files (libavformat reads and writes files).
+    static func remuxToMP4(_ fragmented: [UInt8]) throws -> [UInt8] {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-get-\(UUID().uuidString)").path
+        let input = base + ".fmp4", output = base + ".mp4"
+        defer {
+            try? FileManager.default.removeItem(atPath: input)
+            try? FileManager.default.removeItem(atPath: output)
+        }
+        try Data(fragmented).write(to: URL(fileURLWithPath: input))
+        do {
+            _ = try MP4Remux.remux(input: input, output: output)
+        } catch {
+            throw APIError(.internalServerError, "the MP4 could not be made: \(error)", code: "remux_failed")
+        }
+        return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
     }
 
     /// Leaves out what a restricted caller could not see live (a gap, with a discontinuity after).

@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 import Recording
 
@@ -7,8 +8,15 @@ public struct RecordingContext: Sendable {
     public let manager: RecordingManager?
     /// Why recording is off (a missing or read-only directory, `recording.enabled: false`).
     public let offReason: String?
+    /// The gateway's evidence key (public half), served at `/api/v1/evidence/public-key`.
+    public let evidenceKey: EvidencePublicKey?
+    /// Evidence exports (nil when recording is off).
+    public let exports: ExportRunner?
 
-    public init(configuration: RecordingConfiguration, manager: RecordingManager?, offReason: String?) {
+    public init(configuration: RecordingConfiguration, manager: RecordingManager?, offReason: String?,
+                evidenceKey: EvidencePublicKey? = nil, exports: ExportRunner? = nil) {
+        self.evidenceKey = evidenceKey
+        self.exports = exports
         self.configuration = configuration
         self.manager = manager
         self.offReason = offReason

@@ -65,6 +65,7 @@ public enum RelayRouter {
         if let registry { RegistryController(registry: registry, reporting: reporting, configuration: configuration).addRoutes(to: router) }
         ReportingController(context: reporting).addRoutes(to: router)
         RecordingController(recording: recording, reporting: reporting).addRoutes(to: router)
+        ExportController(recording: recording, reporting: reporting).addRoutes(to: router)
         PlaybackController(recording: recording, reporting: reporting).addRoutes(to: router)
         router.get("/metrics") { _, _ in
             var headers = HTTPFields()

@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 import JointReporting
 import Logging
@@ -16,12 +17,14 @@ import StreamHub
 public final class RecordingServices: Sendable {
     public let context: RecordingContext
     let manager: RecordingManager?
+    let exports: ExportRunner?
     let coordinator: SessionCoordinator
     let logger: Logger
 
-    init(context: RecordingContext, manager: RecordingManager?, coordinator: SessionCoordinator, logger: Logger) {
+    init(context: RecordingContext, manager: RecordingManager?, exports: ExportRunner? = nil, coordinator: SessionCoordinator, logger: Logger) {
         self.context = context
         self.manager = manager
+        self.exports = exports
         self.coordinator = coordinator
         self.logger = logger
     }
@@ -48,21 +51,36 @@ public final class RecordingServices: Sendable {
         configuration.queueMiB = settings.queueMiB
         configuration.writerThreads = settings.writerThreads
         configuration.retentionIntervalSeconds = settings.retentionIntervalSeconds
+        configuration.maxExportMinutes = settings.maxExportMinutes
+        configuration.exportRetentionHours = settings.exportRetentionHours
         return configuration
     }
 
-    static func build(_ configuration: RelayConfiguration, paths: PathManager, coordinator: SessionCoordinator,
+    /// The gateway's evidence key, `<data>/evidence.key`: created at first start; missing beside
+    /// existing seals, the start stops (a silent new key would orphan every seal made so far).
+    static func evidenceKey(_ configuration: RelayConfiguration) throws -> EvidenceKey {
+        let path = URL(fileURLWithPath: configuration.dataDirectory).appendingPathComponent("evidence.key").path
+        do {
+            let recordings = directory(configuration)
+            return try EvidenceKey.loadOrCreate(at: path, sealsExist: { EvidenceSealer.sealsExist(under: recordings) }).key
+        } catch {
+            throw RelayAppError(.startup, "evidence key: \(error.message)")
+        }
+    }
+
+    static func build(_ configuration: RelayConfiguration, paths: PathManager, coordinator: SessionCoordinator, evidenceKey: EvidenceKey,
                       logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) -> RecordingServices {
         let directory = directory(configuration)
         let settings = recordingConfiguration(configuration.recording, directory: directory)
         func off(_ reason: String) -> RecordingServices {
             logger.error("recording is off: \(reason); live service continues")
-            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: reason),
+            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: reason, evidenceKey: evidenceKey.publicKey),
                                      manager: nil, coordinator: coordinator, logger: logger)
         }
         guard settings.enabled else {
             logger.notice("recording is off (recording.enabled: false)")
-            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: "recording.enabled is false"),
+            return RecordingServices(context: RecordingContext(configuration: settings, manager: nil, offReason: "recording.enabled is false",
+                                                                      evidenceKey: evidenceKey.publicKey),
                                      manager: nil, coordinator: coordinator, logger: logger)
         }
         // The default directory is made; a configured one must exist (an unmounted disk's mount
@@ -93,7 +111,10 @@ public final class RecordingServices: Sendable {
         } catch {
             return off("recovery of the recording directory failed: \(error)")
         }
-        let writer = RecordingWriter(directory: directory, index: index, configuration: settings, logger: logger, now: now)
+        // Seals of files sealed without one (recovered just now, or before the gateway had a key).
+        let sealer = EvidenceSealer(key: evidenceKey, directory: directory, logger: logger)
+        _ = sealer.signMissing(index: index, now: now())
+        let writer = RecordingWriter(directory: directory, index: index, configuration: settings, logger: logger, sealer: sealer, now: now)
         let manager: RecordingManager
         do {
             manager = try RecordingManager(writer: writer, index: index, configuration: settings, paths: paths,
@@ -102,10 +123,23 @@ public final class RecordingServices: Sendable {
             writer.shutdown()
             return off("the recording index cannot be read: \(error)")
         }
-        logger.notice("recording", metadata: ["directory": "\(directory.path)",
+        logger.notice("recording", metadata: ["directory": "\(directory.path)", "evidenceKey": "\(evidenceKey.publicKey.id)",
                                               "rules": "\(settings.rules.rules.map { "\($0.match)=\($0.mode.rawValue)" }.joined(separator: " "))"])
-        return RecordingServices(context: RecordingContext(configuration: settings, manager: manager, offReason: nil),
-                                 manager: manager, coordinator: coordinator, logger: logger)
+        let exports = ExportRunner(index: index, directory: directory, sealer: sealer, configuration: settings, logger: logger, now: now) { event in
+            let (job, kind): (ExportJob, AuditKind) = switch event {
+            case .finished(let job): (job, .exportFinished)
+            case .failed(let job): (job, .exportFailed)
+            }
+            var detail: [String: AuditValue] = ["export": .string(job.id), "path": .string(job.path),
+                                                "from": .string(RecordingTime.format(job.from)), "to": .string(RecordingTime.format(job.to))]
+            if let sha256 = job.sha256 { detail["sha256"] = .string(sha256.lowercaseHex) }
+            if let size = job.size { detail["size"] = .int(size) }
+            if let error = job.error { detail["error"] = .string(error) }
+            Task { _ = try? await coordinator.recordExternal(kind, actor: "system", incidentId: job.incidentID, detail: detail) }
+        }
+        return RecordingServices(context: RecordingContext(configuration: settings, manager: manager, offReason: nil,
+                                                           evidenceKey: evidenceKey.publicKey, exports: exports),
+                                 manager: manager, exports: exports, coordinator: coordinator, logger: logger)
     }
 
     /// The feeds attached to open sessions, as recording needs them.
@@ -129,7 +163,7 @@ public final class RecordingServices: Sendable {
 
     var services: [any Service] {
         guard let manager else { return [] }
-        return [RecordingService(manager: manager, coordinator: coordinator, logger: logger)]
+        return [RecordingService(manager: manager, exports: exports, coordinator: coordinator, logger: logger)]
     }
 }
 
@@ -138,6 +172,7 @@ public final class RecordingServices: Sendable {
 /// writes what is queued and seals every open file.
 struct RecordingService: Service {
     let manager: RecordingManager
+    let exports: ExportRunner?
     let coordinator: SessionCoordinator
     let logger: Logger
 
@@ -197,6 +232,9 @@ struct RecordingService: Service {
         manager.stopAll()
         await manager.writer.drain()
         manager.writer.shutdown()
+        if let exports { await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { exports.shutdown(); continuation.resume() }
+        } }
         logger.info("recording stopped: every open file sealed")
     }
 

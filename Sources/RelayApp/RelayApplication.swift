@@ -137,6 +137,8 @@ extension RelayApplication {
             throw RelayAppError(.startup, "admin token in \(configuration.dataDirectory): \(error)")
         }
         appLogger.notice(admin.created ? "admin token written (mode 0600)" : "admin token", metadata: ["file": "\(admin.path.path)"])
+        let evidenceKey = try RecordingServices.evidenceKey(configuration)
+        appLogger.notice("evidence key", metadata: ["file": "\(configuration.dataDirectory)/evidence.key", "id": "\(evidenceKey.publicKey.id)"])
         let reporting = try await ReportingServices.build(dataDirectory: dataURL, registry: registry, adminToken: admin.token, logger: logger("reporting"))
 
         let hlsConfiguration = HLSConfiguration(segmentTargetSeconds: configuration.hls.segmentTargetSeconds,
@@ -204,7 +206,8 @@ extension RelayApplication {
         let edge = HTTPEdge(limits: configuration.http.edgeLimits, counters: HTTPEdgeCounters(metrics: metrics))
         let heapTrims = HeapTrimCounters(metrics: metrics)
         let mediaCache = MediaBufferCache()
-        let recordings = RecordingServices.build(configuration, paths: paths, coordinator: coordinator, logger: logger("recording"))
+        let recordings = RecordingServices.build(configuration, paths: paths, coordinator: coordinator, evidenceKey: evidenceKey,
+                                                 logger: logger("recording"))
         RecordingGauges.declare(recordings, in: metrics)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
                                        recording: recordings.context,

@@ -110,6 +110,8 @@ extension RelayConfiguration {
         try check((1...36_500).contains(recording.incidentRetentionDays), "recording.incidentRetentionDays", "must be 1-36500 days", recording.incidentRetentionDays)
         try check((0...10_000_000).contains(recording.minFreeMiB), "recording.minFreeMiB", "must be 0-10000000 MiB", recording.minFreeMiB)
         try check((1...1440).contains(recording.maxPlaybackMinutes), "recording.maxPlaybackMinutes", "must be 1-1440 minutes", recording.maxPlaybackMinutes)
+        try check((1...1440).contains(recording.maxExportMinutes), "recording.maxExportMinutes", "must be 1-1440 minutes", recording.maxExportMinutes)
+        try check((1...8760).contains(recording.exportRetentionHours), "recording.exportRetentionHours", "must be 1-8760 hours", recording.exportRetentionHours)
         try check((1...4096).contains(recording.queueMiB), "recording.queueMiB", "must be 1-4096 MiB", recording.queueMiB)
         try check((1...16).contains(recording.writerThreads), "recording.writerThreads", "must be 1-16", recording.writerThreads)
         try check((10...86_400).contains(recording.retentionIntervalSeconds), "recording.retentionIntervalSeconds", "must be 10-86400 seconds",

@@ -113,6 +113,8 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
         public var incidentRetentionDays: Int = 180
         public var minFreeMiB: Int = 2048
         public var maxPlaybackMinutes: Int = 120
+        public var maxExportMinutes: Int = 120
+        public var exportRetentionHours: Int = 24
         public var queueMiB: Int = 64
         public var writerThreads: Int = 2
         public var retentionIntervalSeconds: Int = 600

@@ -6,6 +6,6 @@ struct FieldRelayCommand: AsyncParsableCommand {
         commandName: "fieldrelay",
         abstract: "FieldRelay: SRT in, HLS out — the live video gateway for rural emergency command.",
         subcommands: [ServeCommand.self, RoomsCommand.self, DevicesCommand.self, RegistryCommand.self, OrgsCommand.self,
-                      AuditCommand.self, RecordingsCommand.self, LoadgenCommand.self],
+                      AuditCommand.self, RecordingsCommand.self, EvidenceCommand.self, LoadgenCommand.self],
         defaultSubcommand: ServeCommand.self)
 }

@@ -94,6 +94,16 @@ struct PlaybackEndToEndTests {
         // The tool form: fMP4 of a range.
         let get = try await admin.get("/playback/get?path=\(Self.room)&from=\(from.replacingOccurrences(of: "+", with: "%2B"))&duration=30")
         #expect(get.status == 200 && get.body.count > Int(file.initLength))
+        // And as a plain MP4 (libavformat remux, faststart): moov before mdat, and ffprobe reads it.
+        let mp4 = try await admin.get("/playback/get?path=\(Self.room)&from=\(from.replacingOccurrences(of: "+", with: "%2B"))&duration=30&format=mp4")
+        #expect(mp4.status == 200, "\(mp4.text.prefix(200))")
+        let moov = mp4.body.range(of: Data("moov".utf8)), mdat = mp4.body.range(of: Data("mdat".utf8))
+        #expect(moov != nil && mdat != nil && moov!.lowerBound < mdat!.lowerBound && mp4.body.range(of: Data("moof".utf8)) == nil)
+        let mp4Path = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-get-\(UUID().uuidString).mp4").path
+        try mp4.body.write(to: URL(fileURLWithPath: mp4Path))
+        defer { try? FileManager.default.removeItem(atPath: mp4Path) }
+        let (probed, streams, _) = try await Subprocess.run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", mp4Path])
+        #expect(probed == 0 && streams.contains("h264"), "ffprobe: \(streams)")
 
         // Access: the water department took part in the session: its times only; another county: no.
         let waterReply = try await water.get("/playback/\(Self.room)/index.m3u8?\(query)")

@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 import Logging
 import MediaRemux
@@ -14,6 +15,9 @@ final class RecordingFixture {
     let index: RecordingDatabase
     let writer: RecordingWriter
     let clock: TestClock
+    let configuration: RecordingConfiguration
+    /// Signs seals when given an evidence key.
+    let sealer: EvidenceSealer?
 
     /// A settable wall clock (retention and time-range tests).
     final class TestClock: @unchecked Sendable {
@@ -25,7 +29,7 @@ final class RecordingFixture {
         func set(_ date: Date) { lock.withLock { current = date } }
     }
 
-    init(configure: (inout RecordingConfiguration) -> Void = { _ in }, clockStart: Date? = nil) throws {
+    init(configure: (inout RecordingConfiguration) -> Void = { _ in }, clockStart: Date? = nil, evidenceKey: EvidenceKey? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-recording-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         index = try RecordingDatabase(directory: directory)
@@ -34,7 +38,11 @@ final class RecordingFixture {
         configure(&configuration)
         let clock = TestClock(clockStart ?? Date())
         self.clock = clock
-        writer = RecordingWriter(directory: directory, index: index, configuration: configuration, now: { clock.now })
+        self.configuration = configuration
+        let recordings = directory
+        let sealer = evidenceKey.map { EvidenceSealer(key: $0, directory: recordings) }
+        self.sealer = sealer
+        writer = RecordingWriter(directory: directory, index: index, configuration: configuration, sealer: sealer, now: { clock.now })
     }
 
     deinit {

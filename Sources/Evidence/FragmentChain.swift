@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 
 /// A file's hash chain: `head₀ = SHA-256("fieldrelay-recording-v1" ‖ init hash)`,
-/// `headₙ = SHA-256(headₙ₋₁ ‖ fragment hashₙ)`. The head at seal time goes into the ledger, so an
-/// index edited to match an altered fragment no longer reproduces the sealed head.
+/// `headₙ = SHA-256(headₙ₋₁ ‖ fragment hashₙ)`. The head at seal time goes into the ledger and the
+/// signed seal, so an index edited to match an altered fragment no longer reproduces the sealed head.
+/// In Evidence because `fieldrelay evidence verify` recomputes it from a package alone.
 public struct FragmentChain: Sendable, Equatable {
     public private(set) var head: Data
     public private(set) var count: Int = 0
@@ -31,19 +32,5 @@ public struct FragmentChain: Sendable, Equatable {
         var chain = FragmentChain(initHash: initHash)
         for fragment in fragments { chain.append(fragment) }
         return chain.head
-    }
-}
-
-extension Data {
-    /// Lowercase hex, as the ledger's details and the verifier's messages write hashes.
-    var lowercaseHex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
