@@ -178,25 +178,31 @@ public struct RecordedSpans: Sendable, Equatable, Codable {
         }
     }
 
+    /// Time between two spans of one path. `path` names it, so a listing of several feeds (an
+    /// incident's) says whose gap it is; a listing written before gaps carried it decodes with nil.
     public struct Gap: Sendable, Equatable, Codable {
+        public var path: String?
         public var from: Date
         public var to: Date
 
-        public init(from: Date, to: Date) {
+        public init(path: String? = nil, from: Date, to: Date) {
+            self.path = path
             self.from = from
             self.to = to
         }
 
-        enum CodingKeys: String, CodingKey { case from, to }
+        enum CodingKeys: String, CodingKey { case path, from, to }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
+            path = try container.decodeIfPresent(String.self, forKey: .path)
             from = try RecordedSpans.decodeTime(container, .from)
             to = try RecordedSpans.decodeTime(container, .to)
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(path, forKey: .path)
             try container.encode(RecordingTime.format(from), forKey: .from)
             try container.encode(RecordingTime.format(to), forKey: .to)
         }
@@ -221,7 +227,8 @@ public struct RecordedSpans: Sendable, Equatable, Codable {
 
 extension PlaybackPlan {
     /// The recorded spans of `path` whose fragments overlap [from, to] (all when nil), with their
-    /// own start and end (not cut to the range), and the gaps between consecutive spans.
+    /// own start and end (not cut to the range), and the gaps between consecutive spans (each
+    /// naming `path`).
     public static func spans(index: any RecordingIndex, path: String, from: Date?, to: Date?) throws(RecordingError) -> RecordedSpans {
         var spans: [RecordedSpans.Span] = []
         var gaps: [RecordedSpans.Gap] = []
@@ -232,7 +239,7 @@ extension PlaybackPlan {
                 span.fragments += 1
                 spans[spans.count - 1] = span
             } else {
-                if let last = spans.last { gaps.append(RecordedSpans.Gap(from: last.to, to: fragment.start)) }
+                if let last = spans.last { gaps.append(RecordedSpans.Gap(path: path, from: last.to, to: fragment.start)) }
                 spans.append(RecordedSpans.Span(path: path, from: fragment.start, to: fragment.end, files: [file.name], fragments: 1))
             }
         }

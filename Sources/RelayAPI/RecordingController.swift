@@ -8,7 +8,8 @@ import Recording
 
 /// Recording's REST API under `/api/v1` (issue 13): status, hand recordings, evidence marks and
 /// legal holds. Who may act: the admin, or an organisation whose jurisdiction covers the path
-/// (for a hold: the incident's county or city). Index calls run off the event loops.
+/// (for a hold: the incident's county or city); a hold's state is read by anyone who may read the
+/// incident. Index calls run off the event loops.
 struct RecordingController: Sendable {
     typealias Context = RelayRequestContext
 
@@ -70,6 +71,9 @@ struct RecordingController: Sendable {
             let mark = try await Self.offLoop { try manager.index.releaseEvidence(id: id, by: "admin", at: manager.writer.now()) }
             return try Self.json(EvidenceView(mark))
         }
+        api.get("incidents/{id}/hold") { request, context in
+            try await holdState(request, context)
+        }
         api.post("incidents/{id}/hold") { request, context in
             try await hold(request, context, place: true)
         }
@@ -116,33 +120,58 @@ struct RecordingController: Sendable {
 
     // MARK: - holds
 
+    /// Whether the incident's video is under a legal hold, to anyone who may read the incident, with
+    /// the `actions` this caller may take on it (`place` or `release`; none for a viewer token), so
+    /// the console draws the switch only for those who may use it.
+    func holdState(_ request: Request, _ context: Context) async throws -> Response {
+        let manager = try recording.requireManager()
+        let id = try context.parameters.require("id")
+        let caller = try await reporting.caller(request, context, readOnly: true)
+        let incident: Incident
+        do {
+            incident = try await coordinator.incident(id: id, as: caller.viewer)
+        } catch {
+            throw error.apiError
+        }
+        let hold = try await Self.offLoop { try manager.index.holds().first { $0.incidentID == id } }
+        var actions: [String] = []
+        if case .caller(_, viewerToken: false)? = context.authentication, holdActor(caller, incident: incident) != nil {
+            actions = [hold == nil ? "place" : "release"]
+        }
+        return try Self.json(HoldState(held: hold != nil, hold: hold.map(HoldView.init), actions: actions))
+    }
+
     func hold(_ request: Request, _ context: Context, place: Bool) async throws -> Response {
         let manager = try recording.requireManager()
         let id = try context.parameters.require("id")
         let caller = try await reporting.caller(request, context, readOnly: false)
         guard let incident = try? await coordinator.incident(id: id, as: .admin) else { throw APIError(.notFound, "no incident \(id)") }
-        let actor: String
-        switch caller {
-        case .admin:
-            actor = "admin"
-        case .organisation(let org):
-            guard let organisation = coordinator.directory.organisation(id: org),
-                  organisation.level == .county || organisation.level == .city,
-                  organisation.jurisdictionContains(areaCode: incident.location.areaCode) else {
-                throw APIError(.forbidden, "a legal hold is placed or released by the admin or by the incident's county or city")
-            }
-            actor = org
+        guard let actor = holdActor(caller, incident: incident) else {
+            throw APIError(.forbidden, "a legal hold is placed or released by the admin or by the incident's county or city")
         }
         let note = place ? (try? await Self.body(HoldBody.self, request))?.note ?? "" : ""
         if place {
             let hold = try await Self.offLoop { try manager.index.placeHold(incidentID: id, note: note, by: actor, at: manager.writer.now()) }
             _ = try? await coordinator.recordExternal(.holdPlaced, actor: actor, incidentId: id, detail: ["note": .string(note)])
-            return try Self.json(["incident": hold.incidentID, "placedBy": hold.placedBy, "placedAt": RecordingTime.format(hold.placedAt),
-                                  "note": hold.note], status: .created)
+            return try Self.json(HoldView(hold), status: .created)
         }
         try await Self.offLoop { try manager.index.releaseHold(incidentID: id, by: actor, at: manager.writer.now()) }
         _ = try? await coordinator.recordExternal(.holdReleased, actor: actor, incidentId: id, detail: [:])
         return Response(status: .noContent)
+    }
+
+    /// Who may place or release `incident`'s hold, by name: the admin, or a county or city whose
+    /// jurisdiction holds the incident's place; nil for anyone else.
+    func holdActor(_ caller: Caller, incident: Incident) -> String? {
+        switch caller {
+        case .admin:
+            return "admin"
+        case .organisation(let org):
+            guard let organisation = coordinator.directory.organisation(id: org),
+                  organisation.level == .county || organisation.level == .city,
+                  organisation.jurisdictionContains(areaCode: incident.location.areaCode) else { return nil }
+            return org
+        }
     }
 
     // MARK: - helpers
@@ -197,6 +226,20 @@ struct RecordingController: Sendable {
     struct HandBody: Decodable { var path: String; var note: String? }
     struct EvidenceBody: Decodable { var path: String; var from: String; var to: String; var note: String? }
     struct HoldBody: Decodable { var note: String? }
+
+    /// A hold as the API shows it (`incident`, as the POST has always answered).
+    struct HoldView: Encodable {
+        var incident: String, placedBy: String, placedAt: String, note: String
+        init(_ hold: LegalHold) {
+            incident = hold.incidentID; placedBy = hold.placedBy; placedAt = RecordingTime.format(hold.placedAt); note = hold.note
+        }
+    }
+
+    struct HoldState: Encodable {
+        var held: Bool
+        var hold: HoldView?
+        var actions: [String]
+    }
 
     struct HandView: Encodable {
         var id: Int64, path: String, note: String, startedBy: String, startedAt: String, stoppedBy: String?, stoppedAt: String?

@@ -189,7 +189,7 @@ struct PlaybackTests {
         let listing = try PlaybackPlan.spans(index: fixture.index, path: "cam/bc-0006", from: nil, to: nil)
         #expect(listing.spans.map(\.files) == [[a.name], [a.name, b.name]])
         #expect(listing.spans.map(\.fragments) == [2, 2])
-        #expect(listing.gaps == [RecordedSpans.Gap(from: t0.addingTimeInterval(2), to: t0.addingTimeInterval(3))])
+        #expect(listing.gaps == [RecordedSpans.Gap(path: "cam/bc-0006", from: t0.addingTimeInterval(2), to: t0.addingTimeInterval(3))])
     }
 
     @Test func spansAndGapsAsJSON() async throws {
@@ -203,7 +203,7 @@ struct PlaybackTests {
             RecordedSpans.Span(path: "cam/bc-0004", from: first[0].start, to: first.last!.end, files: [files[0].name], fragments: first.count),
             RecordedSpans.Span(path: "cam/bc-0004", from: second[0].start, to: second.last!.end, files: [files[1].name], fragments: second.count),
         ])
-        #expect(listing.gaps == [RecordedSpans.Gap(from: first.last!.end, to: second[0].start)])
+        #expect(listing.gaps == [RecordedSpans.Gap(path: "cam/bc-0004", from: first.last!.end, to: second[0].start)])
 
         // Only the spans overlapping the range.
         let later = try PlaybackPlan.spans(index: fixture.index, path: "cam/bc-0004", from: second[0].start, to: nil)
@@ -220,7 +220,11 @@ struct PlaybackTests {
         #expect(spans[0]["path"] as? String == "cam/bc-0004")
         let gaps = try #require(object["gaps"] as? [[String: Any]])
         #expect(gaps[0]["to"] as? String == RecordingTime.format(second[0].start))
+        #expect(gaps[0]["path"] as? String == "cam/bc-0004", "each gap says whose it is: an incident's listing holds several feeds")
         #expect(try encoder.encode(JSONDecoder().decode(RecordedSpans.self, from: json)) == json)
+        // A listing from before gaps named their path still decodes.
+        let older = Data(#"{"spans":[],"gaps":[{"from":"2026-01-01T00:00:00Z","to":"2026-01-01T00:00:05Z"}]}"#.utf8)
+        #expect(try JSONDecoder().decode(RecordedSpans.self, from: older).gaps.map(\.path) == [nil])
     }
 
     /// Video frames ffprobe decodes from `playlist` (it lists the stream once per program too).

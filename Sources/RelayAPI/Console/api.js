@@ -11,8 +11,18 @@ export class APIError extends Error {
   constructor(status, message, code) { super(message); this.status = status; this.code = code; }
 }
 
-export async function api(path, { method = 'GET', body, headers: extra } = {}) {
-  const headers = { Accept: 'application/json', ...extra };
+export async function api(path, options = {}) {
+  const text = await request(path, { ...options, accept: 'application/json' });
+  try { return text ? JSON.parse(text) : null; } catch { return null; }
+}
+
+/// The body of a GET as text (a playlist), with the same header and errors as `api`.
+export function apiText(path) {
+  return request(path, { accept: '*/*' });
+}
+
+async function request(path, { method = 'GET', body, headers: extra, accept }) {
+  const headers = { Accept: accept, ...extra };
   if (token()) headers.Authorization = `Bearer ${token()}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
@@ -22,10 +32,12 @@ export async function api(path, { method = 'GET', body, headers: extra } = {}) {
     throw new APIError(0, error.message, 'network');
   }
   const text = await response.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-  if (!response.ok) throw new APIError(response.status, json?.message || `${response.status}`, json?.code || null);
-  return json;
+  if (!response.ok) {
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+    throw new APIError(response.status, json?.message || `${response.status}`, json?.code || null);
+  }
+  return text;
 }
 
 /// A media URL with the caller's token for players that cannot send headers, unless the URL

@@ -134,6 +134,41 @@ Object.assign(dictionary.en, {
   'cmd.session.closed': 'close the session', hallOf: '{org} hall', bodyCamOf: '{org} body camera',
 });
 
+// Recordings on an incident and a session (issue 14): the timeline, playback, evidence marks, the
+// legal hold and exports.
+Object.assign(dictionary.zh, {
+  recordings: '录像', recLoading: '正在读取录像…', recNone: '还没有录像：接入会商的视频源录制后显示在这里。',
+  recHint: '点击时间轴从该时刻回放；拖动可选定一段时间。', recGap: '无录像', recRecorded: '有录像',
+  recPointer: '指针处 {time}', recPlaying: '正在回放 {name} {time}', recSelected: '选定 {name} {from} – {to}（{duration}）',
+  recNoSelection: '未选定时间段', recNothingThen: '该视频源在此时刻之后没有录像。', recSelectFirst: '请先在时间轴上点击或拖动选定一段时间。',
+  recCannotPlay: '无法播放这段录像', recMarkEvidence: '标记为证据', recMarked: '已标记为证据：{name} {from} – {to}',
+  recExport: '导出选定时间段', recDownload: '下载导出包', 'recExport.queued': '排队中', 'recExport.running': '导出中',
+  'recExport.done': '已完成', 'recExport.failed': '失败', recHold: '法律保全', recHoldOn: '已保全', recHoldOff: '未保全',
+  recHoldPlace: '设置法律保全', recHoldRelease: '解除法律保全', recHoldBy: '{org}于{time}设置{note}',
+  recHoldNotAllowed: '法律保全只能由管理员或事发地的县、市级指挥中心设置或解除。',
+  confirmReleaseHold: '解除法律保全后，此事件的录像将按常规保存期限删除。确定解除吗？',
+  recNoteEvidence: '证据说明', recNoteHold: '保全说明（如案号）', recNoteExport: '导出用途', ok: '确定', durationMS: '{m}分{s}秒',
+  'error.recording_off': '本网关未开启录像。', 'error.recording_unavailable': '录像暂时不可用，请稍后重试。',
+  'error.invalid_from': '起始时间有误（不能晚于当前时间）。', 'error.invalid_to': '结束时间有误（须晚于起始时间，且时长不超过上限）。',
+  'error.integrity': '这段录像校验未通过，已拒绝播放。',
+});
+Object.assign(dictionary.en, {
+  recordings: 'Recordings', recLoading: 'Reading the recordings…', recNone: 'Nothing recorded yet: the feeds attached to a session show here once recorded.',
+  recHint: 'Click the timeline to play from that moment; drag to select a range.', recGap: 'not recorded', recRecorded: 'recorded',
+  recPointer: 'At the pointer {time}', recPlaying: 'Playing {name} {time}', recSelected: 'Selected {name} {from} – {to} ({duration})',
+  recNoSelection: 'No range selected', recNothingThen: 'Nothing of this feed was recorded from that moment on.', recSelectFirst: 'Click or drag on the timeline to select a range first.',
+  recCannotPlay: 'This recording cannot be played', recMarkEvidence: 'Mark as evidence', recMarked: 'Marked as evidence: {name} {from} – {to}',
+  recExport: 'Export the range', recDownload: 'Download the package', 'recExport.queued': 'queued', 'recExport.running': 'exporting',
+  'recExport.done': 'done', 'recExport.failed': 'failed', recHold: 'Legal hold', recHoldOn: 'on', recHoldOff: 'off',
+  recHoldPlace: 'Place a legal hold', recHoldRelease: 'Release the legal hold', recHoldBy: 'placed by {org} at {time}{note}',
+  recHoldNotAllowed: 'Only the admin or the county or city hall of the place may place or release a legal hold.',
+  confirmReleaseHold: 'Released, the incident\'s video is kept only as long as the usual rules say. Release the legal hold?',
+  recNoteEvidence: 'Why this is evidence', recNoteHold: 'Reason for the hold (e.g. a case number)', recNoteExport: 'What the export is for', ok: 'OK', durationMS: '{m} min {s} s',
+  'error.recording_off': 'Recording is off on this gateway.', 'error.recording_unavailable': 'Recording is unavailable right now; try again shortly.',
+  'error.invalid_from': 'The start time is not right (it cannot be in the future).', 'error.invalid_to': 'The end time is not right (after the start, and not longer than allowed).',
+  'error.integrity': 'This part of the recording failed its check and is not played.',
+});
+
 /// `t(key)` with `{name}` placeholders filled from `values`.
 export function tf(key, values = {}) {
   return t(key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? '');

@@ -1,13 +1,15 @@
 // Incidents: the list (state, grade, village, overdue, open and closed sessions) and one
 // incident's history: its reports and deadlines, its sessions (open or closed, each can be opened),
-// a new session when none is open, and the final report, which closes the incident. The incident
-// shown lives in the address (`?incident=ID`), so a reload comes back to it.
+// a new session when none is open, the final report, which closes the incident, and its feeds'
+// recordings (recordings.js). The incident shown lives in the address (`?incident=ID`), so a
+// reload comes back to it.
 import { api, el, formatTime, gradeBadge, loadOrgNames, orgName } from './api.js';
 import { t } from './i18n.js';
 import { roomsWithCoordinates, villagesOf } from './rooms.js';
 import { distanceKm, drawMap } from './map.js';
 import { toast } from './app.js';
 import { showError } from './notices.js';
+import { recordingsPanel, relabelRecordings } from './recordings.js';
 import { updateRoute } from './route.js';
 
 let state;
@@ -81,6 +83,7 @@ async function renderIncident(id, { force = false } = {}) {
       ` · ${formatTime(s.createdAt)}${s.closedAt ? ` – ${formatTime(s.closedAt)}` : ''}`))),
   ];
   if (sessions.length === 0) parts[parts.length - 1].append(el('li', { text: t('none') }));
+  parts.push(recordingsPanel('incident', id, { incidentId: id, nameOf: (path) => state.reporting?.pathName(path) ?? path }));
   parts.push(...placeAndNearby(incident));
   if (mayAct && !incident.openSession) {
     parts.push(el('div', { class: 'actions' }, el('button', {
@@ -166,6 +169,7 @@ export function startIncidents(appState, params = new URLSearchParams()) {
   document.addEventListener('fieldrelay:rooms', () => { if (current) renderIncident(current, { force: !document.getElementById('incident-map') }).catch(() => {}); });
   // Another language: the list and the incident shown are said again (app.js switches first).
   document.getElementById('lang').addEventListener('click', () => {
+    relabelRecordings();
     refreshIncidents().catch(() => {});
     if (current) renderIncident(current, { force: true }).catch(() => {});
   });

@@ -1,7 +1,7 @@
 // The joint-reporting console: open an incident from a village, start its session, attach
 // feeds, invite, escalate, hand over, file reports (overdue shows), close; the session's record
-// as a live timeline (Server-Sent Events). Open sessions are polled, so a county or city hall
-// sees an invitation arrive without reloading.
+// as a live timeline (Server-Sent Events), and what its feeds recorded (recordings.js). Open
+// sessions are polled, so a county or city hall sees an invitation arrive without reloading.
 //
 // Controls follow the server: a session comes with the `actions` this caller may take, and each
 // feed and participant with what it may do to that one (decided by the rule that refuses the
@@ -14,6 +14,7 @@ import { villagesOf } from './rooms.js';
 import { toast } from './app.js';
 import { confirmAction, errorSentence, renderError, showError, startNotices } from './notices.js';
 import { updateRoute } from './route.js';
+import { recordingsPanel } from './recordings.js';
 
 let state;
 let current = null; // the selected session id
@@ -319,6 +320,8 @@ async function renderSession(id) {
       }, t('close')) : null,
       can('leave') ? el('button', { type: 'button', id: 'act-leave', onclick: quietly(async () => { await act(`${base}/leave`); await refresh(); }) }, t('leave')) : null));
   }
+  // What the session's feeds recorded, and the incident's legal hold (the same node every redraw).
+  parts.push(recordingsPanel('session', id, { incidentId: session.incidentId, nameOf: pathName }));
   const timeline = document.getElementById('timeline') ?? el('ol', { class: 'list timeline', id: 'timeline', 'aria-live': 'polite' });
   parts.push(el('h3', { text: t('timeline') }), timeline);
   panel.replaceChildren(...parts.filter(Boolean));
@@ -441,7 +444,7 @@ async function startTokenIssuing() {
 
 export function startReporting(appState, params = new URLSearchParams()) {
   state = appState;
-  state.reporting = { openSession, refreshSessions };
+  state.reporting = { openSession, refreshSessions, pathName };
   startNotices();
   document.getElementById('readonly-note').hidden = acts();
   if (state.me.kind === 'admin') startTokenIssuing().catch(showError);
