@@ -190,6 +190,36 @@ struct EvidenceExportEndToEndTests {
         #expect(kinds.isSuperset(of: ["export.requested", "export.finished", "export.downloaded"]), "events: \(kinds)")
     }
 
+    @Test("the evidence key missing beside existing seals: the start stops and says so, never a silent new key")
+    func missingKeyStopsTheStart() async throws {
+        let gateway = try await RunningGateway.start()
+        let data = gateway.dataDirectory
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let clip = try await Clips.make(.init(video: .h264, audio: false, seconds: 4, keyframeSeconds: 1))
+        let camera = try gateway.publish(clip, url: try await gateway.provisionedURL(Self.bodyCam))
+        let index = try index(gateway)
+        do {
+            try await waitFor("a file sealed", timeout: .seconds(30)) {
+                try index.files(path: Self.bodyCam, from: nil, to: nil).contains { $0.isSealed }
+            }
+        } catch {
+            camera.terminate()
+            await gateway.stop()
+            throw error
+        }
+        await camera.wait()
+        await gateway.stop(keepData: true)
+        try FileManager.default.removeItem(atPath: data + "/evidence.key")
+        do {
+            let restarted = try await RunningGateway.start(dataDirectory: data)
+            await restarted.stop(keepData: true)
+            Issue.record("the gateway started with its evidence key missing beside sealed recordings")
+        } catch {
+            #expect("\(error)".contains("evidence.key is missing"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: data + "/evidence.key"), "no new key was made")
+    }
+
     @Test("refusals: nothing recorded 404, too long / reversed / future / malformed 400 naming the field, outsiders 403, others' jobs 404")
     func refusals() async throws {
         try await withGateway({ $0.recording.maxExportMinutes = 10 }) { gateway in try await refusals(gateway) }

@@ -175,6 +175,68 @@ struct EvidenceExportTests {
         #expect(report.fragments == expected.count)
     }
 
+    /// Submits one export to a fresh runner and waits for it to end, whatever its state.
+    func runToEnd(_ fixture: RecordingFixture, key: EvidenceKey, configuration: RecordingConfiguration, from: Date, to: Date) async throws -> ExportJob {
+        let runner = ExportRunner(index: fixture.index, directory: fixture.directory, sealer: EvidenceSealer(key: key, directory: fixture.directory),
+                                  configuration: configuration, logger: Logger(label: "test"), now: { [clock = fixture.clock] in clock.now })
+        defer { runner.shutdown() }
+        let job = try runner.submit(path: Self.path, range: PlaybackRange(from: from, to: to), note: "", requestedBy: "admin", allowed: nil)
+        var current = job
+        try await waitFor("the export to end", timeout: .seconds(60)) {
+            current = try #require(try runner.job(id: job.id)?.job)
+            return current.state == .done || current.state == .failed
+        }
+        return current
+    }
+
+    @Test("no room for the export above recording.minFreeMiB, or a seal missing: the job fails with its reason and leaves nothing behind")
+    func failuresAreCleanAndSaid() async throws {
+        let key = EvidenceKey.generate()
+        let fixture = try RecordingFixture(evidenceKey: key)
+        let media = try await RecordingFixture.media(.init(seconds: 6))
+        await fixture.record(path: Self.path, tracks: media.tracks, units: media.units)
+        let file = try #require(try fixture.index.files(path: Self.path, from: nil, to: nil).first)
+        let (from, to) = (try #require(file.start), try #require(file.end))
+        let bytesBefore = try Data(contentsOf: fixture.directory.appendingPathComponent(file.name))
+
+        // The work space counts against minFreeMiB: with a threshold above the disk's free space
+        // the export is refused before a byte is written (as it is when recording has filled it).
+        var tight = fixture.configuration
+        tight.minFreeMiB = 100_000_000
+        let refused = try await runToEnd(fixture, key: key, configuration: tight, from: from, to: to)
+        #expect(refused.state == .failed && refused.error?.contains("not enough disk space") == true, "\(refused.error ?? "")")
+        let exports = fixture.directory.appendingPathComponent(ExportRunner.directoryName).path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: exports).isEmpty, "no work space or package left")
+
+        // A file without its seal cannot be exported as evidence: said, and nothing left.
+        let seal = FileSeal.paths(besides: fixture.directory.appendingPathComponent(file.name).path)
+        try FileManager.default.removeItem(atPath: seal.signature)
+        let unsealed = try await runToEnd(fixture, key: key, configuration: fixture.configuration, from: from, to: to)
+        #expect(unsealed.state == .failed && unsealed.error?.contains("has no seal") == true, "\(unsealed.error ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: exports).isEmpty)
+
+        // The recording itself is untouched by either.
+        #expect(try Data(contentsOf: fixture.directory.appendingPathComponent(file.name)) == bytesBefore)
+        #expect(try RecordingVerifier.verify(directory: fixture.directory, index: fixture.index, path: nil, from: nil, to: nil).isIntact)
+    }
+
+    @Test("a finished package is removed after recording.exportRetentionHours; the job stays, expired")
+    func packagesExpire() async throws {
+        let key = EvidenceKey.generate()
+        let fixture = try RecordingFixture(evidenceKey: key)
+        let media = try await RecordingFixture.media(.init(seconds: 4))
+        await fixture.record(path: Self.path, tracks: media.tracks, units: media.units)
+        let file = try #require(try fixture.index.files(path: Self.path, from: nil, to: nil).first)
+        let (job, package) = try await export(fixture, key: key, from: try #require(file.start), to: try #require(file.end))
+        #expect(FileManager.default.fileExists(atPath: package))
+        fixture.clock.advance(TimeInterval(fixture.configuration.exportRetentionHours) * 3600 + 60)
+        let runner = ExportRunner(index: fixture.index, directory: fixture.directory, sealer: EvidenceSealer(key: key, directory: fixture.directory),
+                                  configuration: fixture.configuration, logger: Logger(label: "test"), now: { [clock = fixture.clock] in clock.now })
+        defer { runner.shutdown() }
+        try await waitFor("the package to expire") { try runner.job(id: job.id)?.job.state == .expired }
+        #expect(!FileManager.default.fileExists(atPath: package))
+    }
+
     @Test("a job running when the gateway stopped runs again at the next start; its old work space is removed")
     func restartRerunsAJob() async throws {
         let key = EvidenceKey.generate()

@@ -116,12 +116,12 @@ struct OpenAPIRoutesTests {
         #expect(described.filter { !Self.inScope(String($0.split(separator: " ")[1])) }.isEmpty)
     }
 
-    @Test("no token on /healthz, /metrics and the description itself; every other operation needs one or says it is optional")
+    @Test("no token on /healthz, /metrics, the description itself and the evidence public key; every other operation needs one or says it is optional")
     func security() throws {
         let document = try Self.document()
         #expect((document["openapi"] as? String)?.hasPrefix("3.1") == true)
         let paths = try #require(document["paths"] as? [String: Any])
-        let open: Set<String> = ["/healthz", "/metrics", "/api/v1/openapi.yaml"]
+        let open: Set<String> = ["/healthz", "/metrics", "/api/v1/openapi.yaml", "/api/v1/evidence/public-key"]
         for (path, item) in paths {
             for (method, operation) in try #require(item as? [String: Any]) where Self.methods.contains(method) {
                 let operation = try #require(operation as? [String: Any])
