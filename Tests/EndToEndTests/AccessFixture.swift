@@ -226,6 +226,11 @@ final class AccessFixture {
             return .status(try await gateway.client(token).request("GET", String(uri), headers: ["Range": "bytes=0-99"]).status)
         case "POST /api/v1/recordings": return try await status("POST", "/api/v1/recordings", caller, ["path": room, "note": "review"])
         case "POST /api/v1/incidents/{id}/hold": return try await status("POST", "/api/v1/incidents/\(sharedIncident)/hold", caller, ["note": "review"])
+        case "GET /api/v1/incidents/{id}/hold": return try await status("GET", "/api/v1/incidents/\(sharedIncident)/hold", caller)
+        case "POST /api/v1/exports {room}":
+            try await recordedUntilNow()
+            return try await status("POST", "/api/v1/exports", caller, [
+                "path": room, "from": RecordingTime.format(Date().addingTimeInterval(-120)), "to": RecordingTime.format(Date()), "note": "access table"])
         case "GET /hls/{room}/index.m3u8": return try await media("index.m3u8", caller)
         case "GET /hls/{room}/index.m3u8?token=": return try await media("index.m3u8", caller, inQuery: true)
         case "GET /hls/{room}/multivariant.m3u8": return try await media("multivariant.m3u8", caller)

@@ -299,6 +299,11 @@ enum AccessRules {
             Row(route: "GET /playback/file/{id}.mp4 (Range)", expected: [401, 403, 401, 403, 206, 206, 206, 403, 206, 403, 206, 206, 206, 206]),
             Row(route: "POST /api/v1/recordings", expected:            [401, 403, 401, 403, 201, 201, 201, 403, 201, 403, 403, 403, 403, 403]),
             Row(route: "POST /api/v1/incidents/{id}/hold", expected:   [401, 403, 401, 403, 201, 201, 201, 403, 403, 403, 403, 403, 403, 403]),
+            // Evidence (issue 14): the hold's state to whoever may read the incident; an export by
+            // the admin or the path's jurisdiction, or by a session's participant for the times it
+            // could see live; a viewer token never acts.
+            Row(route: "GET /api/v1/incidents/{id}/hold", expected:    [401, 403, 401, 403, 200, 200, 200, 404, 200, 404, 200, 200, 200, 200]),
+            Row(route: "POST /api/v1/exports {room}", expected:        [401, 403, 401, 403, 202, 202, 202, 403, 202, 403, 202, 202, 202, 403]),
             Row(route: "GET /hls/room/520603001201/index.m3u8 (not live)", expected: [401, 403, 401, 403, 404, 404, 403, 404, 403, 403, 403, 403, 403, 403]),
 
             // SRT read: `u=<org>` with that organisation's read key as the passphrase. "forged" claims
