@@ -134,7 +134,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [
             "RelayApp",
             .product(name: "Logging", package: "swift-log"),
-        ], path: "Tests/TestSupport"),
+        ], path: "Tests/TestSupport", exclude: ["rtsp_server.py"]),
 
         .testTarget(name: "MediaTypesTests", dependencies: ["MediaTypes"]),
         .testTarget(name: "PathRulesTests", dependencies: ["PathRules"]),

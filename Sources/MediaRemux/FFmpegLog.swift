@@ -2,9 +2,24 @@ import CFFmpeg
 import Logging
 import Synchronization
 
-/// Bridges libavformat/libavcodec's log (a process-wide callback) into swift-log.
+/// Bridges libavformat/libavcodec's log (a process-wide callback) into swift-log, with credentials
+/// masked (`LogRedaction`).
 public enum FFmpegLog {
     private static let target = Mutex<Logger?>(nil)
+
+    /// How much of libavformat's own log is bridged.
+    public enum Verbosity: Int32, Sendable {
+        /// Warnings and errors (AV_LOG_WARNING), the default.
+        case warnings = 24
+        /// Everything (AV_LOG_TRACE): for diagnosis, and for the tests that check no credential
+        /// leaks even from the RTSP requests libavformat prints at that level.
+        case everything = 56
+    }
+
+    /// Sets libavformat's log level for the whole process (the bridge sets `warnings`).
+    public static func setVerbosity(_ verbosity: Verbosity) {
+        av_log_set_level(verbosity.rawValue)
+    }
 
     public static func bridge(to logger: Logger) {
         target.withLock { $0 = logger }
@@ -17,6 +32,8 @@ public enum FFmpegLog {
             av_log_format_line2(context, level, format, arguments, &line, Int32(line.count), &printPrefix)
             var text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             while text.last == "\n" { text.removeLast() }
+            // Credentials never reach the log, whatever libavformat prints (see LogRedaction).
+            text = LogRedaction.redactRegistered(text)
             guard !text.isEmpty, let logger = FFmpegLog.target.withLock({ $0 }) else { return }
             if level <= 16 {
                 logger.error("\(text)", metadata: ["source": "ffmpeg"])

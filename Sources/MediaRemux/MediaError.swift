@@ -12,6 +12,20 @@ public struct MediaError: Error, CustomStringConvertible, Sendable {
         /// libavformat or libavcodec refused (the message carries its reason).
         case library
         case outOfMemory
+        /// A camera (an RTSP server) refused the credentials, or has none (RTSP 401/403).
+        case authenticationFailed
+        /// Nothing accepts connections at the camera's address and port.
+        case connectionRefused
+        /// The camera did not answer, or sent nothing, within the time allowed.
+        case timedOut
+        /// The camera offers no video FieldRelay can carry (H.264 or H.265), or no keyframe it can start from.
+        case noVideo
+        /// The camera has no stream at that URL (RTSP 404).
+        case notFound
+        /// The connection failed or broke (unreachable, reset, closed by the camera).
+        case connectionLost
+        /// The source was stopped on request.
+        case stopped
     }
 
     public var code: Code

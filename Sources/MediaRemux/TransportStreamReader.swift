@@ -5,7 +5,7 @@ import MediaTypes
 /// timestamps unwrapped past the 33-bit wrap (about every 26.5 hours) and keyframes marked.
 /// Not thread-safe: one connection, one receive loop.
 public final class TransportStreamReader {
-    public enum Event {
+    public enum Event: Sendable {
         case tracks([Track])
         case accessUnit(AccessUnit)
     }

@@ -29,14 +29,16 @@ public final class RelayApplication: Sendable {
     public let edgeCounters: HTTPEdgeCounters
     /// Joint reporting: the coordinator, its record and the tokens.
     public let reporting: ReportingServices
+    /// RTSP cameras pulled as the publishers of paths (start one with `pulls.start(path, ...)`).
+    public let pulls: RTSPPulls
     private let services: [any Service]
     private let httpPortBox: PortBox
     private let logger: Logger
     private let group = Mutex<ServiceGroup?>(nil)
 
     init(configuration: RelayConfiguration, paths: PathManager, srt: SRTServer, registry: Registry, adminToken: (String, String),
-         ingestCounters: IngestCounters, edgeCounters: HTTPEdgeCounters, reporting: ReportingServices, services: [any Service],
-         httpPortBox: PortBox, logger: Logger) {
+         ingestCounters: IngestCounters, edgeCounters: HTTPEdgeCounters, reporting: ReportingServices, pulls: RTSPPulls,
+         services: [any Service], httpPortBox: PortBox, logger: Logger) {
         self.configuration = configuration
         self.paths = paths
         self.srt = srt
@@ -46,6 +48,7 @@ public final class RelayApplication: Sendable {
         self.ingestCounters = ingestCounters
         self.edgeCounters = edgeCounters
         self.reporting = reporting
+        self.pulls = pulls
         self.services = services
         self.httpPortBox = httpPortBox
         self.logger = logger
@@ -232,12 +235,14 @@ extension RelayApplication {
                 httpLogger.info("HTTP listening", metadata: ["address": "\(configuration.http.host):\(port.map(String.init) ?? "?")"])
             },
             logger: httpLogger)
+        let pulls = RTSPPulls(paths: paths, logger: logger("rtsp"))
         var services: [any Service] = []
         if configuration.http.tls.enabled {
             services.append(try Self.httpsServer(configuration, router: router, edge: edge, portBox: httpPortBox, logger: httpLogger))
         }
         services += [
             SRTIngestService(server: srt),
+            RTSPPullService(pulls: pulls),
             // The paths' timers: stall detection, the end of the reconnect grace window, forgetting old paths.
             PeriodicService(interval: .milliseconds(250)) { paths.tick() },
             // Expired media buffers go even when no request comes (every insertion also evicts).
@@ -253,7 +258,7 @@ extension RelayApplication {
         }
         return RelayApplication(configuration: configuration, paths: paths, srt: srt, registry: registry,
                                 adminToken: (admin.token, admin.path.path), ingestCounters: ingestCounters, edgeCounters: edge.counters, reporting: reporting,
-                                services: services, httpPortBox: httpPortBox, logger: appLogger)
+                                pulls: pulls, services: services, httpPortBox: httpPortBox, logger: appLogger)
     }
 }
 

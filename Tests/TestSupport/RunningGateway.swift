@@ -10,7 +10,10 @@ public final class RunningGateway: Sendable {
     public let dataDirectory: String
     private let task: Task<Void, Error>
 
-    public static func start(dataDirectory: String? = nil, _ configure: (inout RelayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
+    /// `logger`: where every part logs (a `LogCapture`'s, say); by default swift-log's global
+    /// system at `FIELDRELAY_TEST_LOG`'s level.
+    public static func start(dataDirectory: String? = nil, logger: Logger? = nil,
+                             _ configure: (inout RelayConfiguration) -> Void = { _ in }) async throws -> RunningGateway {
         var configuration = RelayConfiguration()
         configuration.srt.host = "127.0.0.1"
         configuration.srt.port = 0
@@ -23,7 +26,7 @@ public final class RunningGateway: Sendable {
         let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("fieldrelay-data-\(UUID().uuidString)").path
         configuration.dataDirectory = data
         configure(&configuration)
-        let application = try await RelayApplication.build(configuration)
+        let application = try await RelayApplication.build(configuration, logger: logger)
         let task = Task { try await application.run(handleSignals: false) }
         let deadline = ContinuousClock.now + .seconds(20)
         while application.httpPort == nil {
