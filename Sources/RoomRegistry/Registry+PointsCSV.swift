@@ -59,35 +59,29 @@ extension Registry {
     /// Imports a points CSV file; see `importPointsCSV(_:)`.
     @discardableResult
     public func importPointsCSV(contentsOf url: URL, at now: Date = Date()) async throws -> PointImportSummary {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw RegistryError(.notFound, "cannot read \(url.path): \(error.localizedDescription)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RegistryError(.invalid, "\(url.lastPathComponent) is not UTF-8 text")
-        }
-        return try await importPointsCSV(text, at: now)
+        try await importPointsCSV(try CSVTable.text(contentsOf: url), at: now)
     }
 
     /// Every point as CSV, in id order, without credentials (CRLF line ends). Exporting,
     /// importing into a registry with the same areas and exporting again gives identical bytes.
     public func exportPointsCSV() async throws -> String {
-        let points = try await read { db in try PointRecord.fetchAll(db, sql: "SELECT * FROM point ORDER BY id").map(\.point) }
-        return PointCSV.format(points)
+        PointCSV.format(try await allPoints())
     }
 
     /// Writes `exportPointsCSV()` to a file (replaced atomically). Returns how many points.
     @discardableResult
     public func exportPointsCSV(to url: URL) async throws -> Int {
-        let points = try await read { db in try PointRecord.fetchAll(db, sql: "SELECT * FROM point ORDER BY id").map(\.point) }
+        let points = try await allPoints()
         do {
             try Data(PointCSV.format(points).utf8).write(to: url, options: .atomic)
         } catch {
             throw RegistryError(.storage, "cannot write \(url.path): \(error.localizedDescription)")
         }
         return points.count
+    }
+
+    private func allPoints() async throws -> [Point] {
+        try await read { db in try PointRecord.fetchAll(db, sql: "SELECT * FROM point ORDER BY id").map(\.point) }
     }
 
     /// Adds `count` synthetic points over the demo registry's townships and villages (see
