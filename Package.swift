@@ -57,10 +57,12 @@ let package = Package(
             "MediaTypes", "PathRules",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // The only importer of GRDB: areas, organisations, rooms, devices, keys, live status.
+        // The only importer of GRDB: areas, organisations, rooms, devices, keys, live status, points;
+        // swift-crypto for the points' credentials (AES-GCM under <data>/points.key).
         .target(name: "RoomRegistry", dependencies: [
             "PathRules",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Joint reporting's pure domain (no GRDB, FFmpeg or HTTP); swift-crypto for the HMAC chain.
         .target(name: "JointReporting", dependencies: [

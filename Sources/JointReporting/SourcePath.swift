@@ -26,6 +26,9 @@ public enum SourcePath: Sendable, Hashable, Codable, CustomStringConvertible {
         case .cam: self = .camera(parsed.id)
         case .hall: self = .hall(parsed.id)
         case .lab: throw .invalid("'\(parsed)': lab sources cannot join a session; expected room/, cam/ or hall/")
+        // Points join sessions once the gateway can pull them (issue 15, part 3); until then a
+        // session never carries a feed that cannot play.
+        case .point: throw .invalid("'\(parsed)': surveillance points cannot join a session yet; expected room/, cam/ or hall/")
         }
     }
 

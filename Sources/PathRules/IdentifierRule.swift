@@ -14,6 +14,10 @@ public enum IdentifierRule: Sendable, CaseIterable {
     case organisationID
     /// A lab name: 1-64 of `A-Z a-z 0-9 _ - .`, not starting with `.` (as lab paths always were).
     case labName
+    /// A surveillance point id: 6-64 of `A-Z a-z 0-9 _ -`. A 20-digit GB/T 28181-style id
+    /// (`52060200001320000001`) is the common case, but its digits mean nothing to the gateway:
+    /// a point's jurisdiction comes from its registered area code, never from its id.
+    case pointID
 
     public static let maximumLength = 64
 
@@ -33,6 +37,10 @@ public enum IdentifierRule: Sendable, CaseIterable {
         case .deviceID:
             guard (1...Self.maximumLength).contains(id.utf8.count), id.utf8.allSatisfy(Self.isNameByte) else {
                 throw PathRulesError(.malformed, "a device id is 1 to \(Self.maximumLength) characters of A-Z, a-z, 0-9, '_' or '-', not '\(shown)'")
+            }
+        case .pointID:
+            guard (6...Self.maximumLength).contains(id.utf8.count), id.utf8.allSatisfy(Self.isNameByte) else {
+                throw PathRulesError(.malformed, "a point id is 6 to \(Self.maximumLength) characters of A-Z, a-z, 0-9, '_' or '-', not '\(shown)'")
             }
         case .labName:
             guard (1...Self.maximumLength).contains(id.utf8.count), id.utf8.first != UInt8(ascii: "."),

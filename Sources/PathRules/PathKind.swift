@@ -10,6 +10,9 @@ public enum PathKind: String, Sendable, CaseIterable, Comparable {
     case cam
     /// `hall/<organisation id>`: a command hall's own camera.
     case hall
+    /// `point/<point id>`: a surveillance point (天网, 雪亮, 智慧乡村 camera) the gateway pulls on
+    /// demand (RTSP now, GB/T 28181 later); it never publishes to the gateway.
+    case point
 
     /// The rule the id after `<kind>/` follows.
     public var idRule: IdentifierRule {
@@ -18,8 +21,13 @@ public enum PathKind: String, Sendable, CaseIterable, Comparable {
         case .room: .villageCode
         case .cam: .deviceID
         case .hall: .organisationID
+        case .point: .pointID
         }
     }
+
+    /// Whether a source of this kind may publish over SRT. A point is pulled by the gateway, so an
+    /// SRT publisher naming `point/…` is refused (1403), whether or not the point exists.
+    public var isPublishable: Bool { self != .point }
 
     /// Whether the registry holds sources of this kind (with keys and owners); lab paths are not.
     public var isRegistered: Bool { self != .lab }

@@ -38,7 +38,7 @@ public struct RecordingRule: Sendable, Equatable, Codable {
 }
 
 /// The rule table: the first rule that matches decides; a path no rule matches takes its kind's
-/// default (`cam` always, `room` and `hall` session, `lab` never; a kind added later gets its
+/// default (`cam` always, `room`, `hall` and `point` session, `lab` never; a kind added later gets its
 /// default here, the compiler asks for it).
 public struct RecordingRules: Sendable, Equatable {
     public var rules: [RecordingRule]
@@ -48,7 +48,7 @@ public struct RecordingRules: Sendable, Equatable {
     public static func defaultMode(for kind: PathKind) -> RecordingMode {
         switch kind {
         case .cam: .always
-        case .room, .hall: .session
+        case .room, .hall, .point: .session
         case .lab: .never
         }
     }

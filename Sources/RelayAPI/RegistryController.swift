@@ -4,8 +4,8 @@ import Hummingbird
 import RelayRequests
 import RoomRegistry
 
-/// The registry's REST routes under `/api/v1`: the area tree, rooms, devices, organisations and
-/// provisioning. Reads of areas, rooms and organisations are open to organisation tokens, scoped
+/// The registry's REST routes under `/api/v1`: the area tree, rooms, devices, organisations,
+/// provisioning and surveillance points (`RegistryController+Points`). Reads of areas, rooms and organisations are open to organisation tokens, scoped
 /// to the caller's jurisdiction (`RegistryScope`); devices, key material and writes need the admin
 /// token.
 ///
@@ -94,12 +94,13 @@ struct RegistryController: Sendable {
                 return try await registry.provisioning(path: "hall/\(id)")
             }
         }
+        addPointRoutes(to: api)
     }
 
     // MARK: - Responding
 
     /// A read any authenticated caller may make, scoped to what it may see.
-    private func read<Value: Encodable>(
+    func read<Value: Encodable>(
         _ request: Request, _ context: Context, invalidInput: RegistryError.InputOrigin,
         _ body: (RegistryScope) async throws -> Value
     ) async throws -> Response {
@@ -123,7 +124,7 @@ struct RegistryController: Sendable {
     /// Checks the admin token, runs `body`, maps registry errors and encodes the result.
     /// `invalidInput` says whether a `.invalid` from the registry is about the query string (400)
     /// or about the body or a path identifier (422).
-    private func respond<Value: Encodable>(
+    func respond<Value: Encodable>(
         _ request: Request, _ context: Context, invalidInput: RegistryError.InputOrigin, status: HTTPResponse.Status = .ok,
         _ body: () async throws -> Value
     ) async throws -> Response {

@@ -41,6 +41,45 @@ enum RegistryScope: Equatable {
         }
     }
 
+    /// The point list's query narrowed to the scope; nil when it asks for something outside it.
+    func narrow(_ query: PointQuery) -> PointQuery? {
+        var query = query
+        guard let narrowed = narrow(county: query.county, township: query.township) else { return nil }
+        (query.county, query.township) = narrowed
+        return query
+    }
+
+    /// `near` narrowed to the scope; nil when it asks for something outside it.
+    func narrow(_ query: PointNearQuery) -> PointNearQuery? {
+        var query = query
+        guard let narrowed = narrow(county: query.county, township: query.township) else { return nil }
+        (query.county, query.township) = narrowed
+        return query
+    }
+
+    /// A county and township filter narrowed to the scope (the rule `narrow(_: RoomQuery)` follows).
+    private func narrow(county: String?, township: String?) -> (String?, String?)? {
+        switch self {
+        case .all:
+            return (county, township)
+        case .nothing:
+            return nil
+        case .county(let code):
+            if let county, county != code { return nil }
+            if let township, !township.hasPrefix(code) { return nil }
+            return (code, township)
+        case .township(let code):
+            if let township, township != code { return nil }
+            if let county, !code.hasPrefix(county) { return nil }
+            return (county, code)
+        }
+    }
+
+    /// Whether an area (a point's county, township or village) lies inside the scope.
+    func contains(areaCode code: String) -> Bool {
+        contains(roomCode: code)
+    }
+
     /// PathRules' `Jurisdiction` decides, as it does for media and joint reporting.
     func contains(roomCode code: String) -> Bool {
         switch self {

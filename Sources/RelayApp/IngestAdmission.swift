@@ -7,7 +7,8 @@ import StreamHub
 /// and halls (`hall/<org>`) are looked up in the registry's in-memory admission index — never a
 /// database query per handshake — and must use their own key: the passphrase is set on the
 /// connection in the listen callback, so a wrong key fails inside libsrt's handshake. `lab/<name>`
-/// paths exist only with open ingest, without a key.
+/// paths exist only with open ingest, without a key. `point/<id>` (surveillance points, pulled by
+/// the gateway) never publishes: 1403.
 struct IngestAdmission: SRTAdmission {
     let paths: PathManager
     let admissionIndex: AdmissionIndex?
@@ -65,6 +66,11 @@ struct IngestAdmission: SRTAdmission {
                 return .refuse(.forbidden, "lab paths may publish only with open ingest (--open-ingest)")
             }
             return .publish(name, passphrase: nil)
+        }
+        // A surveillance point is pulled by the gateway and has no SRT key: pushing to its path is
+        // not allowed (1403), known point or not, so a camera cannot pose as one.
+        guard name.kind.isPublishable else {
+            return .refuse(.forbidden, "\(name) is a surveillance point: the gateway pulls it; nothing may publish it over SRT")
         }
         guard let entry = admissionIndex?.lookup(path: name.description) else {
             return .refuse(.notFound, "\(name) is not a registered source")

@@ -1,3 +1,4 @@
+import GRDB
 import Synchronization
 
 /// The in-memory admission table the SRT listen callback consults.
@@ -8,9 +9,48 @@ import Synchronization
 /// (device add/revoke, key rotation, import, seed), in commit order.
 public final class AdmissionIndex: Sendable {
     private let entries: Mutex<[String: AdmissionEntry]>
+    /// Each surveillance point's area code by point id. Points are never admitted over SRT (they
+    /// have no key), but their jurisdiction is asked from memory like everyone else's.
+    private let pointAreas: Mutex<[String: String]>
 
-    public init(entries: [String: AdmissionEntry] = [:]) {
+    public init(entries: [String: AdmissionEntry] = [:], pointAreas: [String: String] = [:]) {
         self.entries = Mutex(entries)
+        self.pointAreas = Mutex(pointAreas)
+    }
+
+    /// The area code a registered source's jurisdiction is judged by: a point's registered area
+    /// (county, township or village; never its id's digits), a room's village, a device's or a
+    /// hall's organisation's area. Nil for an unknown source or a lab path. Memory only.
+    public func areaCode(path: String) -> String? {
+        if path.hasPrefix("point/") {
+            let id = path.dropFirst("point/".count)
+            return pointAreas.withLock { $0[String(id)] }
+        }
+        return lookup(path: path)?.areaCodes.last
+    }
+
+    /// How many points the index knows.
+    public var pointCount: Int {
+        pointAreas.withLock { $0.count }
+    }
+
+    func applyPoints(_ change: PointAreaChange) {
+        pointAreas.withLock { areas in
+            switch change {
+            case .unchanged: break
+            case .upsert(let upserts): areas.merge(upserts) { _, new in new }
+            case .remove(let ids): for id in ids { areas.removeValue(forKey: id) }
+            case .replaceAll(let all): areas = all
+            }
+        }
+    }
+
+    /// Every point's area code by id, from the database.
+    static func loadPointAreas(_ db: Database) throws -> [String: String] {
+        var areas: [String: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, areaCode FROM point")
+        while let row = try rows.next() { areas[row[0]] = row[1] }
+        return areas
     }
 
     /// The entry for `room/<code>`, `cam/<id>` or `hall/<org>`; nil for an unknown source (1404).

@@ -30,7 +30,8 @@ extension Registry {
                 rooms: try count("SELECT COUNT(*) FROM room"),
                 organisations: try count("SELECT COUNT(*) FROM organisation"),
                 devices: try count("SELECT COUNT(*) FROM device"),
-                keys: try count("SELECT COUNT(*) FROM srtKey WHERE retiredAt IS NULL"))
+                keys: try count("SELECT COUNT(*) FROM srtKey WHERE retiredAt IS NULL"),
+                points: try count("SELECT COUNT(*) FROM point"))
         }
     }
 }

@@ -19,16 +19,7 @@ extension Registry {
     /// Imports a CSV file; see `importCSV(_:)`.
     @discardableResult
     public func importCSV(contentsOf url: URL, at now: Date = Date()) async throws -> ImportSummary {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw RegistryError(.notFound, "cannot read \(url.path): \(error.localizedDescription)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RegistryError(.invalid, "\(url.lastPathComponent) is not UTF-8 text")
-        }
-        return try await importCSV(text, at: now)
+        try await importCSV(try CSVTable.text(contentsOf: url), at: now)
     }
 
     /// Exports every area and room as registry CSV (CRLF line ends, rows in code order).

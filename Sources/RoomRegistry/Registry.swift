@@ -21,6 +21,8 @@ public final class Registry: Sendable {
     public let isReadOnly: Bool
 
     let tree: Mutex<AreaTree>
+    /// The key of the points' credentials (`<data>/points.key`).
+    let pointKey: PointCredentialKey
     /// Last `PRAGMA data_version` seen on the writer connection (see `reload`).
     private let dataVersion = Mutex<Int?>(nil)
     private let observers: Mutex<Observers>
@@ -85,16 +87,32 @@ public final class Registry: Sendable {
             }
             try migrator.migrate(writer)
         }
-        let (entries, tree, live) = try writer.read { db in
-            (try AdmissionIndex.loadAll(db), try AreaTree.load(db), try StatusRecorder.loadAll(db))
+        let (entries, tree, live, pointAreas, credentials) = try writer.read { db in
+            (try AdmissionIndex.loadAll(db), try AreaTree.load(db), try StatusRecorder.loadAll(db), try AdmissionIndex.loadPointAreas(db),
+             try Self.storedCredentials(db))
         }
+        let pointKey = url.map { PointCredentialKey(directory: $0.deletingLastPathComponent()) } ?? PointCredentialKey.inMemory()
+        // Stored credentials need the key that sealed them: refuse to open without it rather than
+        // run with every camera password unreadable (or make a new key over them).
+        try pointKey.verify(sample: credentials.sample, count: credentials.count)
+        self.pointKey = pointKey
         self.writer = writer
         databaseURL = url
         isReadOnly = readOnly
-        admission = AdmissionIndex(entries: entries)
+        admission = AdmissionIndex(entries: entries, pointAreas: pointAreas)
         status = StatusRecorder(writer: writer, loaded: live, readOnly: readOnly)
         self.tree = Mutex(tree)
         observers = Mutex(Observers())
+    }
+
+    /// How many points have stored credentials, and one of them (id and sealed box) to try the key on.
+    private static func storedCredentials(_ db: Database) throws -> (count: Int, sample: (id: String, sealed: Data)?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT id, credentials FROM point WHERE credentials IS NOT NULL LIMIT 1") else {
+            return (0, nil)
+        }
+        // Counted only when there are any (a scan; the message says how many would be lost).
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM point WHERE credentials IS NOT NULL") ?? 0
+        return (count, (row[0], row[1]))
     }
 
     /// Closes the database. Call `status.flush()` first to keep the latest live state.
@@ -176,6 +194,7 @@ public final class Registry: Sendable {
                 if let tree = outcome.tree {
                     self.tree.withLock { $0 = tree }
                 }
+                self.admission.applyPoints(outcome.points)
                 return (outcome.value, changes)
             }
         } catch {
@@ -213,13 +232,16 @@ public final class Registry: Sendable {
                 if onlyIfChangedExternally, previous == version { return [] }
                 var entries: [String: AdmissionEntry] = [:]
                 var tree = AreaTree.empty
-                // One read transaction: index and tree from the same snapshot.
+                var pointAreas: [String: String] = [:]
+                // One read transaction: index, tree and points from the same snapshot.
                 try db.inTransaction(.deferred) {
                     entries = try AdmissionIndex.loadAll(db)
                     tree = try AreaTree.load(db)
+                    pointAreas = try AdmissionIndex.loadPointAreas(db)
                     return .commit
                 }
                 self.tree.withLock { $0 = tree }
+                self.admission.applyPoints(.replaceAll(pointAreas))
                 return self.admission.replaceAll(with: entries)
             }
         } catch {

@@ -24,38 +24,18 @@ enum RegistryCSV {
     /// Parses and checks every row on its own (format, code lengths, coordinates, duplicates,
     /// codes extending their parent). Relations to rows of the database are checked at import.
     static func parse(_ text: String) throws -> [Row] {
-        var reader = CSVReader(text)
-        var header: [String] = []
-        do {
-            guard let first = try reader.next() else {
-                throw RegistryError(.invalid, "the file is empty; expected a header line: \(columns.joined(separator: ","))", line: 1)
+        var rows: [Row] = []
+        var firstLineOf: [String: Int] = [:]
+        try CSVTable.read(text, emptyMessage: "the file is empty; expected a header line: \(columns.joined(separator: ","))",
+                          header: { try checkHeader($0, line: $1) }) { values, line in
+            let row = try parseRow(values, line: line)
+            if let earlier = firstLineOf[row.code] {
+                throw RegistryError(.duplicate, "code \(row.code) is already defined on line \(earlier)", line: row.line, field: "code")
             }
-            header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-            try checkHeader(header, line: first.line)
-            var rows: [Row] = []
-            var firstLineOf: [String: Int] = [:]
-            while let record = try reader.next() {
-                guard record.fields.count == header.count else {
-                    let field = record.fields.count < header.count ? header[record.fields.count] : "column \(header.count + 1)"
-                    throw RegistryError(.invalid, "expected \(header.count) fields, found \(record.fields.count)",
-                                        line: record.line, field: field)
-                }
-                var values: [String: String] = [:]
-                for (name, value) in zip(header, record.fields) {
-                    values[name] = value.trimmingCharacters(in: .whitespacesAndNewlines)
-                }
-                let row = try parseRow(values, line: record.line)
-                if let earlier = firstLineOf[row.code] {
-                    throw RegistryError(.duplicate, "code \(row.code) is already defined on line \(earlier)", line: row.line, field: "code")
-                }
-                firstLineOf[row.code] = row.line
-                rows.append(row)
-            }
-            return rows
-        } catch let failure as CSVReader.Failure {
-            let field = failure.column <= header.count ? header[failure.column - 1] : "column \(failure.column)"
-            throw RegistryError(.invalid, "malformed CSV: \(failure.message)", line: failure.line, field: field)
+            firstLineOf[row.code] = row.line
+            rows.append(row)
         }
+        return rows
     }
 
     private static func checkHeader(_ header: [String], line: Int) throws {

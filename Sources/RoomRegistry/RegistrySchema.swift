@@ -89,6 +89,36 @@ enum RegistrySchema {
                 """)
         }
 
+        migrator.registerMigration("v2-points") { db in
+            try db.execute(sql: """
+                -- Surveillance points (issue 15): pulled on demand, never publishing. No CHECK on
+                -- sourceKind: GB/T 28181 joins rtsp without a table rebuild (validated in Swift).
+                CREATE TABLE point (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    network TEXT NOT NULL CHECK (network IN ('skynet', 'sharp-eyes', 'smart-village', 'other')),
+                    areaCode TEXT NOT NULL REFERENCES area(code),
+                    latitude DOUBLE NOT NULL CHECK (latitude BETWEEN -90 AND 90),
+                    longitude DOUBLE NOT NULL CHECK (longitude BETWEEN -180 AND 180),
+                    sourceKind TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    transport TEXT NOT NULL DEFAULT 'tcp' CHECK (transport IN ('tcp', 'udp')),
+                    -- AES-GCM sealed box (nonce, ciphertext, tag) of username and password under the
+                    -- key in <data>/points.key, bound to the id; NULL when the point has none.
+                    credentials BLOB,
+                    enabled BOOLEAN NOT NULL DEFAULT 1,
+                    synthetic BOOLEAN NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                -- Area codes extend their parents, so a county or township is one range of this
+                -- index, already in the list's order (area, then id).
+                CREATE INDEX point_area ON point(areaCode, id);
+                -- The bounding-box prefilter of `near` (latitude range, longitude checked in the index).
+                CREATE INDEX point_location ON point(latitude, longitude);
+                """)
+        }
+
         return migrator
     }
 }

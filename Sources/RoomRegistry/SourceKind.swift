@@ -26,7 +26,8 @@ extension SourceKind {
         case .room: self = .room
         case .cam: self = .device
         case .hall: self = .hall
-        case .lab: return nil
+        // Points are pulled by the gateway: no SRT key, no admission entry (see `AdmissionIndex.areaCode(path:)`).
+        case .lab, .point: return nil
         }
     }
 

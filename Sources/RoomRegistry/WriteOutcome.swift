@@ -11,4 +11,13 @@ struct WriteOutcome<Value: Sendable>: Sendable {
     var value: Value
     var admission: Admission = .unchanged
     var tree: AreaTree? = nil
+    var points: PointAreaChange = .unchanged
+}
+
+/// How the points' area codes (`AdmissionIndex.areaCode(path:)`) follow a commit.
+enum PointAreaChange: Sendable {
+    case unchanged
+    case upsert([String: String])
+    case remove([String])
+    case replaceAll([String: String])
 }

@@ -14,6 +14,8 @@ final class AccessFixture {
     static let room = AccessRules.room
     static let city = "520600", ownCounty = "520602", otherCounty = "520603", township = "520602001"
     static let department = "520600-water"
+    /// A surveillance point in one of the township's villages (its id's digits name another county).
+    static let point = "52060300001320000077"
 
     let gateway: RunningGateway
     private let camera: Subprocess
@@ -52,6 +54,7 @@ final class AccessFixture {
         }
         // Revoked through the API, as an admin would.
         let admin = gateway.client(gateway.adminToken)
+        try await admin.must("POST", "/api/v1/points", Self.newPoint(Self.point))
         let issued = try await admin.must("POST", "/api/v1/orgs/\(Self.ownCounty)/tokens")
         revokedToken = try #require(issued.string("token"))
         let id = try #require(issued["id"] as? Int)
@@ -172,6 +175,16 @@ final class AccessFixture {
             return try await status("POST", "/api/v1/devices/\(device)/rotate-key", caller)
         case "GET /api/v1/devices/{id}/provisioning": return try await status("GET", "/api/v1/devices/bc-\(Self.township)/provisioning", caller)
         case "GET /api/v1/orgs/{id}/provisioning": return try await status("GET", "/api/v1/orgs/\(Self.ownCounty)/provisioning", caller)
+        case "GET /api/v1/points?township=520602001": return try await listed("/api/v1/points?township=\(Self.township)", caller, marker: Self.point)
+        case "GET /api/v1/points?near=": return try await listed("/api/v1/points?near=27.72,109.19&radiusKm=5", caller, marker: Self.point)
+        case "GET /api/v1/points/{id}": return try await status("GET", "/api/v1/points/\(Self.point)", caller)
+        case "POST /api/v1/points": return try await status("POST", "/api/v1/points", caller, Self.newPoint("sec-point-\(nextScratch())"))
+        case "PATCH /api/v1/points/{id}":
+            let point = try await scratchPoint()
+            return try await status("PATCH", "/api/v1/points/\(point)", caller, ["name": "renamed by review"])
+        case "DELETE /api/v1/points/{id}":
+            let point = try await scratchPoint()
+            return try await status("DELETE", "/api/v1/points/\(point)", caller)
         case "POST /api/v1/orgs/{id}/tokens": return try await status("POST", "/api/v1/orgs/\(Self.ownCounty)/tokens", caller)
         case "GET /api/v1/orgs/{id}/tokens": return try await status("GET", "/api/v1/orgs/\(Self.ownCounty)/tokens", caller)
         case "POST /api/v1/orgs/{id}/srt-key/rotate": return try await status("POST", "/api/v1/orgs/\(Self.otherCounty)/srt-key/rotate", caller)
@@ -385,6 +398,18 @@ final class AccessFixture {
     private func nextScratch() -> Int {
         scratch += 1
         return scratch
+    }
+
+    static func newPoint(_ id: String) -> [String: Any] {
+        ["id": id, "name": "review point", "network": "skynet", "areaCode": "520602001201", "latitude": 27.72, "longitude": 109.19,
+         "source": ["url": "rtsp://127.0.0.1:8554/review", "username": "viewer", "password": "s3cr3t-PASS-123"]]
+    }
+
+    /// A point made for one cell (changing or deleting it touches nothing else).
+    private func scratchPoint() async throws -> String {
+        let id = "sec-scratch-point-\(nextScratch())"
+        try await gateway.client(gateway.adminToken).must("POST", "/api/v1/points", Self.newPoint(id))
+        return id
     }
 
     /// A device made for one cell (revoking or rotating it touches nothing else).

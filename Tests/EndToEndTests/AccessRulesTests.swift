@@ -227,6 +227,14 @@ enum AccessRules {
             Row(route: "POST /api/v1/devices/{id}/rotate-key", expected: adminOnly),
             Row(route: "GET /api/v1/devices/{id}/provisioning", expected: adminOnly),
             Row(route: "GET /api/v1/orgs/{id}/provisioning", expected: adminOnly),
+            // Surveillance points: reads scoped like rooms by the point's area (a village of the
+            // township here), writes the admin's as for devices (they hold camera credentials).
+            Row(route: "GET /api/v1/points?township=520602001", expected: [401, 403, 401,   403,    S,     S,    S,     B,     S,    B,      B,     B,      B,     B]),
+            Row(route: "GET /api/v1/points?near=", expected:       [401,   403,    401,    403,    S,     S,    S,     B,     S,    B,      B,     B,      B,     B]),
+            Row(route: "GET /api/v1/points/{id}", expected:        [401,   403,    401,    403,    200,   200,  200,   404,   200,  404,    404,   404,    404,   404]),
+            Row(route: "POST /api/v1/points", expected:            [401,   403,    403,    403,    201,   403,  403,   403,   403,  403,    403,   403,    403,   403]),
+            Row(route: "PATCH /api/v1/points/{id}", expected: adminOnly),
+            Row(route: "DELETE /api/v1/points/{id}", expected:     [401,   403,    403,    403,    204,   403,  403,   403,   403,  403,    403,   403,    403,   403]),
             Row(route: "POST /api/v1/orgs/{id}/tokens", expected:  [401,   403,    403,    403,    201,   403,  403,   403,   403,  403,    403,   403,    403,   403]),
             Row(route: "GET /api/v1/orgs/{id}/tokens", expected: adminOnly),
             Row(route: "DELETE /api/v1/orgs/{id}/tokens/{token}", expected: adminOnly),

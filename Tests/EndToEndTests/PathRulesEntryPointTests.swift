@@ -20,7 +20,7 @@ struct PathRulesEntryPointTests {
         "hall/520600", "hall/520600-water", "hall/520600-Water", "hall/abc",
         "lab/cam1", "lab/.hidden", "lab/a b",
         "../../etc", "room/520602001201/x", "room",
-        "tv/channel1", "point/34020000001320000001",
+        "tv/channel1", "gb/34020000001320000001", "point/34020000001320000001", "point/cam01",
     ]
 
     enum Verdict: Equatable, CustomStringConvertible {
@@ -89,7 +89,8 @@ struct PathRulesEntryPointTests {
                 #expect(rest.status == 422, "REST '\(text)': \(rest.status)")
                 if let message { #expect(rest.json["message"] as? String == message, "REST '\(text)': \(rest.json)") }
             } else {
-                #expect(rest.status != 422 || text.hasPrefix("lab/"), "REST '\(text)': \(rest.status) \(rest.json)")
+                // Lab paths, and points until they can be pulled (issue 15, part 3), are paths but no session feeds.
+                #expect(rest.status != 422 || text.hasPrefix("lab/") || text.hasPrefix("point/"), "REST '\(text)': \(rest.status) \(rest.json)")
                 if verdict == .unknownKind { #expect(rest.status == 404, "REST '\(text)': \(rest.status)") }
             }
 
@@ -112,13 +113,15 @@ struct PathRulesEntryPointTests {
                 cliRun = try await RegistryCLITests.run(["devices", "add", "--data", cli.data, "--id", id, "--name", "Path rules", "--org", "520602001"])
             } else if parts[0] == "room" {
                 cliRun = try await RegistryCLITests.run(["rooms", "show", "--data", cli.data, id])
+            } else if parts[0] == "point" {
+                cliRun = try await RegistryCLITests.run(["points", "show", "--data", cli.data, id])
             }
             if let cliRun {
                 if verdict == .malformed {
                     #expect(cliRun.status != 0 && cliRun.errors.contains(message ?? "?"), "CLI '\(text)': \(cliRun.status) \(cliRun.errors)")
                 } else {
                     // Accepted, or refused for what it is (the demo registry already has bc-520602001).
-                    #expect(cliRun.status == 0 || cliRun.errors.contains("already"), "CLI '\(text)': \(cliRun.status) \(cliRun.errors)")
+                    #expect(cliRun.status == 0 || cliRun.errors.contains("already") || cliRun.errors.contains("no point"), "CLI '\(text)': \(cliRun.status) \(cliRun.errors)")
                 }
             }
         }

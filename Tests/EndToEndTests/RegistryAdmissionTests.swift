@@ -106,6 +106,22 @@ struct RegistryAdmissionTests {
         await gateway.stop()
     }
 
+    @Test("an SRT publisher naming point/… is refused as not publishable (1403), registered point or not")
+    func pointsDoNotPublish() async throws {
+        let gateway = try await RunningGateway.start()
+        let point = try await gateway.application.registry.createPoint(PointDraft(
+            id: "52060200001320000001", name: "桥头天网01", network: "skynet", areaCode: "520602001201",
+            latitude: 27.72, longitude: 109.19, url: "rtsp://127.0.0.1:8554/bridge"))
+        let clip = try await Clips.make(.init(video: .h264, audio: true, seconds: 2, keyframeSeconds: 1))
+        for streamID in [point.sourcePath, "point/not-registered-01"] {
+            let attempt = try gateway.publish(clip, streamID: streamID + "&connect_timeout=3000")
+            #expect(await attempt.wait(timeout: .seconds(20)) != 0, "\(streamID)")
+        }
+        #expect(try await gateway.metric("fieldrelay_srt_rejections_total{code=\"1403\"}") == 2)
+        #expect(gateway.application.paths.allPaths().isEmpty)
+        await gateway.stop()
+    }
+
     @Test("revoking a live body camera cuts it off at once; it cannot come back (1403)")
     func revokeWhileLive() async throws {
         let gateway = try await RunningGateway.start()

@@ -219,4 +219,83 @@ struct RegistryCLITests {
                                 mentioning: "device id")
         Self.expectCleanFailure(try await Self.run(["devices", "revoke", "nobody", "--data", data]), mentioning: "no device")
     }
+
+    @Test("points: seed-demo --points, add with --password-file and --password-stdin, list, near, show, export, import, disable, enable, delete; no output carries the password")
+    func points() async throws {
+        let password = "s3cr3t-PASS-123"
+        let data = Self.freshDirectory("points")
+        var outputs = ""
+        func run(_ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, output: String, errors: String) {
+            let result: (status: Int32, output: String, errors: String)
+            if let stdin {
+                // The password on standard input, as an operator pipes it from a secret store.
+                let file = Clips.directory.appendingPathComponent("cli-stdin-\(UUID().uuidString)")
+                try Data(stdin.utf8).write(to: file)
+                defer { try? FileManager.default.removeItem(at: file) }
+                let (status, output, errors) = try await Subprocess.run("/bin/sh", ["-c", #"in="$1"; shift; exec "$@" <"$in""#, "sh", file.path,
+                                                                                   Self.executable] + arguments, timeout: .seconds(60))
+                result = (status, output, errors)
+            } else {
+                result = try await Self.run(arguments)
+            }
+            outputs += result.output + result.errors
+            return result
+        }
+        func json(_ arguments: [String]) async throws -> [String: Any] {
+            let result = try await run(arguments + ["--json"])
+            try #require(result.status == 0, "\(arguments): \(result.errors)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], "\(result.output)")
+        }
+
+        let seeded = try await json(["registry", "seed-demo", "--points", "500", "--data", data])
+        #expect(seeded["pointsAdded"] as? Int == 500)
+        #expect((seeded["counts"] as? [String: Any])?["points"] as? Int == 500)
+
+        let passwordFile = Clips.directory.appendingPathComponent("cli-password-\(UUID().uuidString)")
+        try Data((password + "\n").utf8).write(to: passwordFile)
+        defer { try? FileManager.default.removeItem(at: passwordFile) }
+        let added = try await json(["points", "add", "--data", data, "--id", "52060200001320099999", "--name", "桥头天网99", "--network", "skynet",
+                                    "--area", "520602001201", "--lat", "27.72", "--lon", "109.19", "--url", "rtsp://10.1.2.3/live",
+                                    "--username", "viewer", "--password-file", passwordFile.path])
+        #expect((added["source"] as? [String: Any])?["hasCredentials"] as? Bool == true)
+        let piped = try await run(["points", "add", "--data", data, "--id", "piped-point-01", "--name", "管道点位", "--network", "other",
+                                   "--area", "520602001", "--lat", "27.7", "--lon", "109.2", "--url", "rtsp://10.1.2.4/live",
+                                   "--username", "viewer", "--password-stdin"], stdin: password + "\n")
+        #expect(piped.status == 0 && piped.output.contains("credentials stored encrypted"), "\(piped.errors)")
+
+        let shown = try await run(["points", "show", "52060200001320099999", "--data", data])
+        #expect(shown.status == 0 && shown.output.contains("stored, encrypted (never shown)") && shown.output.contains("WGS-84"))
+        let listed = try await json(["points", "list", "--township", "520602001", "--all", "--data", data])
+        let ids = (listed["points"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.contains("52060200001320099999") && ids.contains("piped-point-01"))
+        #expect(listed["nextCursor"] is NSNull)
+        let near = try await json(["points", "list", "--near", "27.72,109.19", "--radius-km", "1", "--data", data])
+        #expect((near["points"] as? [[String: Any]])?.first?["id"] as? String == "52060200001320099999")
+        #expect(try await run(["points", "list", "--network", "sharp-eyes", "--data", data]).output.contains("sharp-eyes"))
+
+        let exported = try await run(["points", "export", "--data", data])
+        #expect(exported.status == 0 && exported.output.hasPrefix("id,name,network,area_code,"))
+        #expect(exported.output.split(separator: "\r\n").count == 503)
+        let file = Clips.directory.appendingPathComponent("cli-points-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(exported.output.utf8).write(to: file)
+        let copy = Self.freshDirectory("points-copy")
+        #expect(try await run(["registry", "seed-demo", "--data", copy]).status == 0)
+        let imported = try await json(["points", "import", file.path, "--data", copy])
+        #expect(imported["pointsAdded"] as? Int == 502)
+        #expect(try await run(["points", "export", "--data", copy]).output == exported.output)
+
+        #expect(try await json(["points", "disable", "piped-point-01", "--data", data])["enabled"] as? Bool == false)
+        #expect(try await json(["points", "enable", "piped-point-01", "--data", data])["enabled"] as? Bool == true)
+        #expect(try await run(["points", "delete", "piped-point-01", "--data", data]).status == 0)
+
+        Self.expectCleanFailure(try await run(["points", "show", "piped-point-01", "--data", data]), mentioning: "no point")
+        Self.expectCleanFailure(try await run(["points", "add", "--data", data, "--id", "bad-url-0001", "--name", "n", "--network", "skynet",
+                                                "--area", "520602001201", "--lat", "27.7", "--lon", "109.2",
+                                                "--url", "rtsp://viewer:\(password)@10.1.2.3/live"]), mentioning: "field source.url")
+        Self.expectCleanFailure(try await run(["points", "add", "--data", data, "--id", "bad-area-001", "--name", "n", "--network", "skynet",
+                                                "--area", "520699999", "--lat", "27.7", "--lon", "109.2", "--url", "rtsp://h/x"]),
+                                mentioning: "field areaCode")
+        #expect(!outputs.contains(password), "a command printed the password")
+    }
 }

@@ -38,7 +38,12 @@ struct PathRulesTests {
         Row(text: "room", verdict: .malformed),
         Row(text: "", verdict: .malformed),
         Row(text: "tv/channel1", verdict: .unknownKind),
-        Row(text: "point/34020000001320000001", verdict: .unknownKind),   // a kind that comes next: unknown today
+        Row(text: "point/34020000001320000001", verdict: nil),           // a surveillance point (issue 15)
+        Row(text: "point/cam_01", verdict: nil),
+        Row(text: "point/cam01", verdict: .malformed),                   // 6 characters at least
+        Row(text: "point/" + String(repeating: "9", count: 65), verdict: .malformed),
+        Row(text: "point/a.b-cd", verdict: .malformed),
+        Row(text: "gb/34020000001320000001", verdict: .unknownKind),
         Row(text: "ROOM/520602001201", verdict: .unknownKind),
         Row(text: "room/５２０６０２００１２０１", verdict: .malformed),       // full-width digits
         Row(text: "cam/bc\u{0}1", verdict: .malformed),
@@ -57,10 +62,13 @@ struct PathRulesTests {
         }
     }
 
-    @Test("every kind names its id rule; only lab is unregistered")
+    @Test("every kind names its id rule; only lab is unregistered; only point never publishes")
     func kinds() {
-        #expect(PathKind.allCases.map(\.rawValue).sorted() == ["cam", "hall", "lab", "room"])
+        #expect(PathKind.allCases.map(\.rawValue).sorted() == ["cam", "hall", "lab", "point", "room"])
         #expect(PathKind.allCases.filter { !$0.isRegistered } == [.lab])
+        // Points are pulled by the gateway: nothing publishes them.
+        #expect(PathKind.allCases.filter { !$0.isPublishable } == [.point])
+        #expect(IdentifierRule.pointID.accepts("52060200001320000001") && !IdentifierRule.pointID.accepts("12345"))
         #expect(IdentifierRule.villageCode.accepts("520602001201") && !IdentifierRule.villageCode.accepts("520602001"))
         #expect(IdentifierRule.deviceID.accepts("bc-1") && !IdentifierRule.deviceID.accepts("bc.1"))
         #expect(IdentifierRule.organisationID.accepts("520602001-fire") && !IdentifierRule.organisationID.accepts("52060-fire"))

@@ -10,6 +10,7 @@ struct RecordingRulesTests {
         #expect(rules.mode(for: try MediaPath("room/520602101001")) == .session)
         #expect(rules.mode(for: try MediaPath("hall/520602")) == .session)
         #expect(rules.mode(for: try MediaPath("lab/demo")) == .never)
+        #expect(rules.mode(for: try MediaPath("point/52060200001320000001")) == .session)
     }
 
     @Test func firstMatchWins() throws {

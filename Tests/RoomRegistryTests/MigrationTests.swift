@@ -17,8 +17,8 @@ struct MigrationTests {
              try RegistrySchema.migrator.appliedIdentifiers(db),
              try String.fetchOne(db, sql: "PRAGMA journal_mode"))
         }
-        #expect(Set(tables).isSuperset(of: ["area", "organisation", "room", "device", "srtKey", "liveStatus", "availabilityPeriod"]))
-        #expect(applied == ["v1-areas-orgs-rooms-devices-keys", "v1-status-history"])
+        #expect(Set(tables).isSuperset(of: ["area", "organisation", "room", "device", "srtKey", "liveStatus", "availabilityPeriod", "point"]))
+        #expect(applied == ["v1-areas-orgs-rooms-devices-keys", "v1-status-history", "v2-points"])
         #expect(journal == "wal")
         #expect(try await registry.counts().isEmpty)
         #expect(registry.admission.count == 0)
