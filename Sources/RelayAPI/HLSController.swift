@@ -3,6 +3,7 @@ import HLSPackager
 import HTTPTypes
 import Hummingbird
 import RelayRequests
+import RoomRegistry
 import StreamHub
 
 /// Serves `/hls/<kind>/<id>/<file>`:
@@ -24,6 +25,8 @@ struct HLSController: Sendable {
     let defaultLowLatency: Bool
     let held: HeldRequests
     let cache: MediaBufferCache
+    /// Pulls a surveillance point's camera when a playlist asks for it and it is not live.
+    let onDemand: (any OnDemandSources)?
 
     func addRoutes(to router: Router<RelayRequestContext>) {
         router.get("/hls/**") { request, context in
@@ -40,6 +43,15 @@ struct HLSController: Sendable {
         }
         let name = target.path
         let grant = try await access.authorizeRead(request, context, path: name)
+        // A point is pulled when a playlist asks for it and nothing pulls it: not live yet, or let go
+        // (idle, disabled, deleted) while its path lingers; a disabled or deleted point is refused.
+        if let onDemand, onDemand.isOnDemand(name), target.isPlaylist, paths.path(name) == nil || onDemand.pullState(name) == .idle {
+            do {
+                try await onDemand.ensureLive(name, requester: grant.requester)
+            } catch let refusal as OnDemandRefusal {
+                throw APIError(HTTPResponse.Status(code: refusal.status), refusal.message, code: refusal.code)
+            }
+        }
         guard let path = paths.path(name) else {
             throw APIError(.notFound, "no stream at \(name)")
         }

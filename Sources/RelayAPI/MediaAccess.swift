@@ -31,9 +31,9 @@ public struct MediaAccess: Sendable {
         let name = path.description
         switch caller {
         case .admin:
-            return MediaGrant(uriToken: isPlaylist ? context.viewerTokens.issue(for: .admin) : nil)
+            return MediaGrant(uriToken: isPlaylist ? context.viewerTokens.issue(for: .admin) : nil, requester: "admin")
         case .organisation(let org):
-            guard context.coordinator.canView(org: org, path: name) else {
+            guard await pointInJurisdiction(org: org, path: path) || context.coordinator.canView(org: org, path: name) else {
                 let message = "\(org) may not watch \(name): it is outside its jurisdiction and no open session it has joined carries it"
                 if isPlaylist, refusals.shouldRecord("\(org)|\(name)") {
                     await context.coordinator.recordRefusal(
@@ -42,7 +42,7 @@ public struct MediaAccess: Sendable {
                 }
                 throw APIError(.forbidden, message)
             }
-            guard isPlaylist else { return MediaGrant() }
+            guard isPlaylist else { return MediaGrant(requester: org) }
             context.presence.watching(org, path: name)
             do {
                 try await context.coordinator.recordView(org: org, path: name)
@@ -54,18 +54,31 @@ public struct MediaAccess: Sendable {
                 // feed is not withheld for a storage fault); the coordinator has logged nothing
                 // half-applied, and the next playlist request tries to record the view again.
             }
-            return MediaGrant(uriToken: context.viewerTokens.issue(for: .organisation(org)))
+            return MediaGrant(uriToken: context.viewerTokens.issue(for: .organisation(org)), requester: org)
         }
     }
 }
 
 /// The outcome of a successful check.
+extension MediaAccess {
+    /// A surveillance point is watched, as a room is, by organisations whose jurisdiction covers
+    /// its area code (the registry's, not the id's digits). Sessions do not carry points yet.
+    func pointInJurisdiction(org: String, path: PathName) async -> Bool {
+        guard path.kind == .point, let pointArea = context.pointArea, let area = await pointArea(path.id),
+              let organisation = context.coordinator.directory.organisation(id: org) else { return false }
+        return organisation.jurisdictionContains(areaCode: area)
+    }
+}
+
 public struct MediaGrant: Sendable, Equatable {
     /// A token to append (`?token=`) to every URI a playlist lists, for clients that cannot send
     /// headers (`<video>`, `EventSource`); nil when none is needed.
     public var uriToken: String?
+    /// Who asked (`admin`, an organisation id, `lab`): whom an on-demand pull is counted against.
+    public var requester: String
 
-    public init(uriToken: String? = nil) {
+    public init(uriToken: String? = nil, requester: String = "lab") {
         self.uriToken = uriToken
+        self.requester = requester
     }
 }

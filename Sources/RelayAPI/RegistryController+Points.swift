@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RelayRequests
 import RoomRegistry
+import StreamHub
 
 /// Surveillance points (issue 15, part 1: the registry):
 ///
@@ -37,9 +38,10 @@ extension RegistryController {
         }
         api.get("points/{id}") { request, context in
             try await read(request, context, invalidInput: .content) { scope in
-                let point = try await registry.point(id: try context.parameters.require("id"))
+                var point = try await registry.point(id: try context.parameters.require("id"))
                 // Outside the caller's jurisdiction a point is not known to it.
                 guard scope.contains(areaCode: point.areaCode) else { throw APIError(.notFound, "no point '\(point.id)'") }
+                if let onDemand = configuration.onDemand, let path = try? PathName("point/\(point.id)") { point.state = onDemand.pullState(path) }
                 return point
             }
         }
@@ -47,12 +49,21 @@ extension RegistryController {
             try await respond(request, context, invalidInput: .content) {
                 let id = try context.parameters.require("id")
                 let body = try await Self.decode(PointPatchBody.self, from: request)
-                return try await registry.updatePoint(id: id, try Self.patch(body))
+                let point = try await registry.updatePoint(id: id, try Self.patch(body))
+                // Disabled, or its camera moved: the pull stops and its viewers are cut.
+                if let onDemand = configuration.onDemand, let path = try? PathName("point/\(id)"), !point.enabled || body.source != nil {
+                    onDemand.release(path, reason: point.enabled ? "the point's source changed" : "the point was disabled")
+                }
+                return point
             }
         }
         api.delete("points/{id}") { request, context in
             let response = try await respond(request, context, invalidInput: .content) {
-                try await registry.deletePoint(id: try context.parameters.require("id"))
+                let id = try context.parameters.require("id")
+                try await registry.deletePoint(id: id)
+                if let onDemand = configuration.onDemand, let path = try? PathName("point/\(id)") {
+                    onDemand.release(path, reason: "the point was deleted")
+                }
                 return true
             }
             guard response.status == .ok else { return response }

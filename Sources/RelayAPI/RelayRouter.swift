@@ -26,11 +26,14 @@ public enum RelayRouter {
         public var mediaCache: MediaBufferCache
         /// The console's map tile server (an XYZ template), or empty for none.
         public var mapTilesUrl: String
+        /// Sources pulled when first asked for (surveillance points); nil: none.
+        public var onDemand: (any OnDemandSources)?
 
         public init(corsAllowedOrigins: [String] = ["*"], firstSegmentWait: Duration = .seconds(10),
                     publicHost: String = "", srtPort: Int = 9000, defaultLowLatency: Bool = true,
                     maxHeldRequests: Int = 10_000, edgeCounters: HTTPEdgeCounters = HTTPEdgeCounters(),
-                    mediaCache: MediaBufferCache = MediaBufferCache(), mapTilesUrl: String = "") {
+                    mediaCache: MediaBufferCache = MediaBufferCache(), mapTilesUrl: String = "", onDemand: (any OnDemandSources)? = nil) {
+            self.onDemand = onDemand
             self.mediaCache = mediaCache
             self.mapTilesUrl = mapTilesUrl
             self.defaultLowLatency = defaultLowLatency
@@ -60,7 +63,7 @@ public enum RelayRouter {
         HLSController(paths: paths, packagers: packagers, firstSegmentWait: configuration.firstSegmentWait,
                       access: MediaAccess(context: reporting), defaultLowLatency: configuration.defaultLowLatency,
                       held: HeldRequests(limit: configuration.maxHeldRequests, counters: configuration.edgeCounters),
-                      cache: configuration.mediaCache)
+                      cache: configuration.mediaCache, onDemand: configuration.onDemand)
             .addRoutes(to: router)
         if let registry { RegistryController(registry: registry, reporting: reporting, configuration: configuration).addRoutes(to: router) }
         ReportingController(context: reporting).addRoutes(to: router)

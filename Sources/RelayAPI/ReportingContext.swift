@@ -17,6 +17,9 @@ public struct ReportingContext: Sendable {
     /// Who is online and what each organisation watches (memory only).
     public let presence = Presence()
     let authenticationRefusals = RefusalThrottle(window: .seconds(10))
+    /// A surveillance point's area code (from the registry): whose jurisdiction a `point/<id>` is
+    /// in, decided by its area, never by its id's digits. Nil: points are the admin's only.
+    public var pointArea: (@Sendable (String) async -> String?)?
 
     public init(coordinator: SessionCoordinator, adminTokens: AccessTokens, organisationTokens: OrganisationTokens,
                 viewerTokens: ViewerTokenSigner, srtReadKeys: SRTReadKeyGenerations) {

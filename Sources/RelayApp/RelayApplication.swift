@@ -211,6 +211,23 @@ extension RelayApplication {
         let mediaCache = MediaBufferCache()
         let recordings = RecordingServices.build(configuration, paths: paths, coordinator: coordinator, evidenceKey: evidenceKey,
                                                  logger: logger("recording"))
+        let pulls = RTSPPulls(paths: paths, logger: logger("rtsp"))
+        var pointSettings = PointPulls.Settings()
+        pointSettings.startTimeout = .milliseconds(Int64(configuration.points.startTimeoutSeconds * 1000))
+        pointSettings.idleAfter = .milliseconds(Int64(configuration.points.idleSeconds * 1000))
+        pointSettings.maxActivePulls = configuration.points.maxActivePulls
+        pointSettings.maxPullsPerOrganisation = configuration.points.maxPullsPerOrganisation
+        let points = PointPulls(pulls: pulls, paths: paths, settings: pointSettings, logger: logger("points"), lookup: { id in
+            do {
+                return try await registry.pointSource(id: id)
+            } catch let error as RegistryError where error.code == .notFound {
+                return nil
+            }
+        }, sessionFeeds: {
+            Set(await coordinator.sessions(visibleTo: .admin, state: .open).flatMap { session in
+                session.feeds.compactMap { feed in try? PathName(feed.path.description) }
+            }.filter { $0.kind == .point })
+        })
         RecordingGauges.declare(recordings, in: metrics)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
                                        recording: recordings.context,
@@ -220,7 +237,7 @@ extension RelayApplication {
             publicHost: configuration.srt.publicHost, srtPort: srt.boundPort ?? configuration.srt.port,
             defaultLowLatency: configuration.hls.defaultPlaylist == "low-latency",
             maxHeldRequests: configuration.http.maxHeldRequests, edgeCounters: edge.counters, mediaCache: mediaCache,
-            mapTilesUrl: configuration.console.mapTilesUrl)) {
+            mapTilesUrl: configuration.console.mapTilesUrl, onDemand: points)) {
             metricsBackend.render(metrics)
         }
         let httpPortBox = PortBox()
@@ -235,7 +252,6 @@ extension RelayApplication {
                 httpLogger.info("HTTP listening", metadata: ["address": "\(configuration.http.host):\(port.map(String.init) ?? "?")"])
             },
             logger: httpLogger)
-        let pulls = RTSPPulls(paths: paths, logger: logger("rtsp"))
         var services: [any Service] = []
         if configuration.http.tls.enabled {
             services.append(try Self.httpsServer(configuration, router: router, edge: edge, portBox: httpPortBox, logger: httpLogger))
@@ -243,6 +259,7 @@ extension RelayApplication {
         services += [
             SRTIngestService(server: srt),
             RTSPPullService(pulls: pulls),
+            PointPullService(points: points),
             // The paths' timers: stall detection, the end of the reconnect grace window, forgetting old paths.
             PeriodicService(interval: .milliseconds(250)) { paths.tick() },
             // Expired media buffers go even when no request comes (every insertion also evicts).

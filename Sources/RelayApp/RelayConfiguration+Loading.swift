@@ -105,6 +105,10 @@ extension RelayConfiguration {
                   "must be 0 (never) or 1-3600 seconds", memory.trimIntervalSeconds)
         try check((0...32_768).contains(memory.mapBlocksFromKiB), "memory.mapBlocksFromKiB",
                   "must be 0 (glibc's own threshold) or 1-32768 KiB", memory.mapBlocksFromKiB)
+        try check((1...120).contains(points.startTimeoutSeconds), "points.startTimeoutSeconds", "must be 1-120 seconds", points.startTimeoutSeconds)
+        try check((1...3600).contains(points.idleSeconds), "points.idleSeconds", "must be 1-3600 seconds", points.idleSeconds)
+        try check((1...10_000).contains(points.maxActivePulls), "points.maxActivePulls", "must be 1-10000", points.maxActivePulls)
+        try check((1...10_000).contains(points.maxPullsPerOrganisation), "points.maxPullsPerOrganisation", "must be 1-10000", points.maxPullsPerOrganisation)
         try check((1...1440).contains(recording.fileMinutes), "recording.fileMinutes", "must be 1-1440 minutes", recording.fileMinutes)
         try check((1...36_500).contains(recording.retentionDays), "recording.retentionDays", "must be 1-36500 days", recording.retentionDays)
         try check((1...36_500).contains(recording.incidentRetentionDays), "recording.incidentRetentionDays", "must be 1-36500 days", recording.incidentRetentionDays)

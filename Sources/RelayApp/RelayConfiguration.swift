@@ -18,6 +18,7 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
     public var memory = Memory()
     public var console = Console()
     public var recording = RecordingSettings()
+    public var points = Points()
 
     public init() {}
 
@@ -94,6 +95,14 @@ public struct RelayConfiguration: Sendable, Equatable, Codable {
         /// empty: the console draws the registry's coordinates on a plain background, with no
         /// external service.
         public var mapTilesUrl: String = ""
+    }
+
+    /// Surveillance points pulled on demand over RTSP (issue 15).
+    public struct Points: Sendable, Equatable, Codable {
+        public var startTimeoutSeconds: Double = 15
+        public var idleSeconds: Double = 30
+        public var maxActivePulls: Int = 200
+        public var maxPullsPerOrganisation: Int = 40
     }
 
     /// Recording, retention and playback (issue 13).

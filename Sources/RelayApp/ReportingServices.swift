@@ -63,8 +63,11 @@ public final class ReportingServices: Sendable {
             let organisationTokens = try await OrganisationTokens(database: database)
             let viewerTokens = ViewerTokenSigner(auditKey: key.key)
             let srtReadKeys = try await SRTReadKeyGenerations(database: database, keys: SRTReadKeys(auditKey: key.key))
-            let context = ReportingContext(coordinator: coordinator, adminTokens: AccessTokens(admin: adminToken),
+            var context = ReportingContext(coordinator: coordinator, adminTokens: AccessTokens(admin: adminToken),
                                            organisationTokens: organisationTokens, viewerTokens: viewerTokens, srtReadKeys: srtReadKeys)
+            // From the admission index (memory), as SRT admission reads it.
+            let admission = registry.admission
+            context.pointArea = { id in admission.areaCode(path: "point/\(id)") }
             return ReportingServices(coordinator: coordinator, database: database, organisationTokens: organisationTokens,
                                      viewerTokens: viewerTokens, srtReadKeys: srtReadKeys, context: context,
                                      directory: directory, logger: logger)

@@ -24,6 +24,14 @@ public struct HLSRequest: Equatable, Sendable {
     public var path: PathName
     public var file: File
 
+    /// A playlist (what starts a stream), not a segment, part or init section.
+    public var isPlaylist: Bool {
+        switch file {
+        case .multivariantPlaylist, .defaultPlaylist, .lowLatencyPlaylist, .classicPlaylist: true
+        case .classicSegment, .lowLatencyResource: false
+        }
+    }
+
     public init(components parts: [String]) throws(Invalid) {
         guard parts.count >= 2, let file = parts.last else {
             throw Invalid(kind: .notFound, message: "expected /hls/<kind>/<id>/<file>")

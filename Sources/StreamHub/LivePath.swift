@@ -297,6 +297,10 @@ public final class LivePath: Sendable {
         return true
     }
 
+    /// How many readers the path has (packagers, recorders, SRT readers): what an on-demand source
+    /// watches to know when nobody needs it any more.
+    public var readerCount: Int { state.withLock { $0.readers.count } }
+
     public var snapshot: PathSnapshot {
         state.withLock { state in
             let now = MonotonicClock.now()
