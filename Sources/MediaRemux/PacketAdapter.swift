@@ -108,15 +108,15 @@ public final class PacketAdapter {
     /// Stream index → published track index, once published.
     private var published: [Int: Int]?
     private var publishedTracks: [Track] = []
-    private var timeline = TimelineGuard(primary: nil)
+    private var timeline = TimelineGate()
     private let logger: Logger
 
     /// Units before the tracks were published (before the first usable keyframe).
     public private(set) var unitsBeforeTracks = 0
     /// Units dropped because their DTS did not go forward (`TimelineGuard`, `DecodeTimestamps`).
-    public private(set) var staleUnitsDropped = 0
+    public var staleUnitsDropped: Int { timeline.staleUnitsDropped }
     /// New timelines inside this connection, each republished as the same tracks.
-    public private(set) var timelineJumps = 0
+    public var timelineJumps: Int { timeline.timelineJumps }
     /// Packets that could not be used: no timestamp, a length prefix past the end, an AAC frame
     /// too long for ADTS, LATM that did not parse.
     public private(set) var damagedPackets = 0
@@ -229,7 +229,7 @@ public final class PacketAdapter {
             }
         }
         guard let dts = state.decodeTimes.decodeTime(presentation: pts) else {
-            staleUnitsDropped += 1
+            timeline.countStale()
             return
         }
         if let last = state.lastDTS, dts > last, dts - last < AccessUnit.clockRate {
@@ -277,7 +277,7 @@ public final class PacketAdapter {
         refusal = nil
         published = map
         publishedTracks = tracks
-        timeline = TimelineGuard(primary: 0)
+        timeline.restart(primary: 0)
         emit(.tracks(tracks))
         return true
     }
@@ -368,19 +368,10 @@ public final class PacketAdapter {
             guard let target = published?[unit.track] else { return }
             unit.track = target
         }
-        switch timeline.check(track: unit.track, dts: unit.dts) {
-        case .pass:
-            break
-        case .drop:
-            staleUnitsDropped += 1
-            return
-        case .newTimeline:
-            timelineJumps += 1
-            if timelineJumps <= 10 || timelineJumps % 100 == 0 {
-                logger.notice("the camera's timestamps jumped: a new timeline, marked as a discontinuity",
-                              metadata: ["track": "\(unit.track)", "dts": "\(unit.dts)", "jumps": "\(timelineJumps)"])
-            }
-            emit(.tracks(publishedTracks))
+        switch timeline.admit(track: unit.track, dts: unit.dts, source: "camera", logger: logger) {
+        case .pass: break
+        case .drop: return
+        case .republish: emit(.tracks(publishedTracks))
         }
         emit(.accessUnit(unit))
     }

@@ -1,3 +1,4 @@
+import Logging
 import MediaTypes
 
 /// Keeps each track's decode timestamps going forward, as every muxer needs, and tells a new
@@ -61,5 +62,50 @@ struct TimelineGuard {
         if delta <= 0 { return .drop }
         lastDTS[track] = dts
         return .pass
+    }
+}
+
+/// `TimelineGuard` as both intakes apply it (MPEG-TS over SRT, RTSP): the verdict, counted, and a
+/// new timeline logged (the first ten, then every hundredth). The counts outlive the guard, which is
+/// made again whenever the tracks are republished.
+struct TimelineGate {
+    enum Admission: Equatable {
+        /// Muxed as it is.
+        case pass
+        /// Its DTS did not go forward: left out.
+        case drop
+        /// A new timeline: the tracks are published again before it (a discontinuity downstream).
+        case republish
+    }
+
+    private var timeline = TimelineGuard(primary: nil)
+    private(set) var staleUnitsDropped = 0
+    private(set) var timelineJumps = 0
+
+    /// A new guard for newly published tracks (`primary`: video, else the first audio).
+    mutating func restart(primary: Int?) {
+        timeline = TimelineGuard(primary: primary)
+    }
+
+    /// A unit left out for another reason the caller found (counted with the stale ones).
+    mutating func countStale() {
+        staleUnitsDropped += 1
+    }
+
+    mutating func admit(track: Int, dts: Int64, source: String, logger: Logger) -> Admission {
+        switch timeline.check(track: track, dts: dts) {
+        case .pass:
+            return .pass
+        case .drop:
+            staleUnitsDropped += 1
+            return .drop
+        case .newTimeline:
+            timelineJumps += 1
+            if timelineJumps <= 10 || timelineJumps % 100 == 0 {
+                logger.notice("the \(source)'s timestamps jumped: a new timeline, marked as a discontinuity",
+                              metadata: ["track": "\(track)", "dts": "\(dts)", "jumps": "\(timelineJumps)"])
+            }
+            return .republish
+        }
     }
 }

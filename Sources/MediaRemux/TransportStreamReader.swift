@@ -31,10 +31,10 @@ public final class TransportStreamReader {
     static let heldLimit = 1500
     public private(set) var unitsBeforeTracks = 0
     /// Units dropped because their DTS did not go forward (`TimelineGuard`).
-    public private(set) var staleUnitsDropped = 0
+    public var staleUnitsDropped: Int { timeline.staleUnitsDropped }
     /// New timelines inside this connection (timestamps jumped), each republished as the same tracks.
-    public private(set) var timelineJumps = 0
-    private var timeline = TimelineGuard(primary: nil)
+    public var timelineJumps: Int { timeline.timelineJumps }
+    private var timeline = TimelineGate()
     private var publishedTracks: [Track] = []
     private var clocks: [Int: TimestampUnwrapper] = [:]
     private var lastVideoDTS: [Int: Int64] = [:]
@@ -138,19 +138,10 @@ public final class TransportStreamReader {
         }
         var unit = unit
         unit.track = target
-        switch timeline.check(track: target, dts: unit.dts) {
-        case .pass:
-            break
-        case .drop:
-            staleUnitsDropped += 1
-            return
-        case .newTimeline:
-            timelineJumps += 1
-            if timelineJumps <= 10 || timelineJumps % 100 == 0 {
-                logger.notice("the publisher's timestamps jumped: a new timeline, marked as a discontinuity",
-                              metadata: ["track": "\(target)", "dts": "\(unit.dts)", "jumps": "\(timelineJumps)"])
-            }
-            emit(.tracks(publishedTracks))
+        switch timeline.admit(track: target, dts: unit.dts, source: "publisher", logger: logger) {
+        case .pass: break
+        case .drop: return
+        case .republish: emit(.tracks(publishedTracks))
         }
         emit(.accessUnit(unit))
     }
@@ -174,7 +165,7 @@ public final class TransportStreamReader {
         }
         published = map
         publishedTracks = list
-        timeline = TimelineGuard(primary: list.first { $0.codec.isVideo }?.index ?? list.first?.index)
+        timeline.restart(primary: list.first { $0.codec.isVideo }?.index ?? list.first?.index)
         emit(.tracks(list))
     }
 
