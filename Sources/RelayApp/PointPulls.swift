@@ -6,6 +6,7 @@ import RoomRegistry
 import ServiceLifecycle
 import StreamHub
 import Synchronization
+import Telemetry
 
 /// Surveillance points pulled on demand (issue 15 §2): the first HLS request (or session feed)
 /// for `point/<id>` starts an RTSP pull; concurrent requests for a cold point share that one pull;
@@ -52,7 +53,11 @@ public final class PointPulls: OnDemandSources {
     public func isOnDemand(_ path: PathName) -> Bool { path.kind == .point }
 
     public func pullState(_ path: PathName) -> PointState {
-        switch entries.withLock({ $0[path]?.pull.state }) {
+        entries.withLock { pullState(locked: $0, path) }
+    }
+
+    private func pullState(locked entries: [PathName: Entry], _ path: PathName) -> PointState {
+        switch entries[path]?.pull.state {
         case nil, .stopped?: .idle
         case .starting?: .starting
         case .live?: .live
@@ -63,6 +68,25 @@ public final class PointPulls: OnDemandSources {
     public func release(_ path: PathName, reason: String) { stop(path, reason: reason) }
 
     public var active: Int { entries.withLock { $0.count } }
+
+    /// Pulls by state, for `/metrics`.
+    var stateCounts: [PointState: Int] {
+        entries.withLock { entries in
+            var counts: [PointState: Int] = [:]
+            for path in entries.keys { counts[pullState(locked: entries, path), default: 0] += 1 }
+            return counts
+        }
+    }
+
+    /// Declares `fieldrelay_point_pulls{state=…}`, read at scrape time.
+    func declareGauges(in metrics: MetricsRegistry) {
+        let help = "Surveillance point pulls by state (starting, live, failing; idle points are not pulled)."
+        let gauges = [PointState.starting, .live, .failing].map { ($0, metrics.gauge("fieldrelay_point_pulls", help: help, labels: [("state", $0.rawValue)])) }
+        metrics.onScrape { [self] in
+            let counts = stateCounts
+            for (state, gauge) in gauges { gauge.record(counts[state] ?? 0) }
+        }
+    }
 
     public func ensureLive(_ path: PathName, requester: String) async throws {
         try await ensureLive(path, requester: requester, forSession: false)

@@ -228,6 +228,7 @@ extension RelayApplication {
                 session.feeds.compactMap { feed in try? PathName(feed.path.description) }
             }.filter { $0.kind == .point })
         })
+        points.declareGauges(in: metrics)
         RecordingGauges.declare(recordings, in: metrics)
         let router = RelayRouter.build(paths: paths, packagers: packagers, registry: registry, reporting: reporting.context,
                                        recording: recordings.context,

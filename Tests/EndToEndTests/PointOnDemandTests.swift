@@ -49,6 +49,7 @@ struct PointOnDemandTests {
             #expect(replies == Array(repeating: 200, count: 10), "\(replies)")
             #expect(gateway.application.pulls.all.count == 1, "one pull for ten viewers")
             #expect(try await state(gateway, "bridge-0001") == "live")
+            #expect(try await gateway.metric("fieldrelay_point_pulls{state=\"live\"}") == 1)
             let text = try await gateway.waitForPlaylist("point/bridge-0001", token: admin, timeout: .seconds(15)) { ParsedPlaylist($0).segments.count >= 1 }
             let segment = try #require(ParsedPlaylist(text).segments.first)
             let uri = segment.uri.hasPrefix("/") ? segment.uri : "/hls/point/bridge-0001/\(segment.uri)"
@@ -59,6 +60,7 @@ struct PointOnDemandTests {
             // Nobody asks any more: the packagers go idle, then the pull stops.
             try await waitFor("the idle point let go", timeout: .seconds(30)) { gateway.application.pulls.all.isEmpty }
             #expect(try await state(gateway, "bridge-0001") == "idle")
+            #expect(try await gateway.metric("fieldrelay_point_pulls{state=\"live\"}") == 0)
             // Asked again: pulled again.
             #expect(try await playlist(gateway, "bridge-0001", token: admin).status == 200)
         } catch {

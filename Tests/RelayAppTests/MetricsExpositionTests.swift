@@ -56,11 +56,14 @@ struct MetricsExpositionTests {
         "fieldrelay_recording_fragments_dropped_total": "counter",
         "fieldrelay_recording_bytes_written_total": "counter",
         "fieldrelay_recording_write_errors_total": "counter",
+        // Surveillance points pulled on demand (issue 15).
+        "fieldrelay_point_pulls": "gauge",
     ]
 
     /// The label sets the fixed-label families always had (scripts and tests read them by these).
     static let labelled: [String: Set<String>] = [
         "fieldrelay_paths": ["status=\"online\"", "status=\"stalled\"", "status=\"reconnecting\"", "status=\"offline\""],
+        "fieldrelay_point_pulls": ["state=\"starting\"", "state=\"live\"", "state=\"failing\""],
         "fieldrelay_http_connections_refused_total": ["reason=\"limit\""],
         "fieldrelay_http_connections_closed_total": ["reason=\"evicted_idle\"", "reason=\"idle_timeout\"", "reason=\"body_timeout\""],
         "fieldrelay_http_requests_refused_total": [
