@@ -1,3 +1,4 @@
+import Evidence
 import Foundation
 
 /// RFC 3339 times as the API and playlists write and read them (UTC, milliseconds). Both sides
@@ -19,9 +20,9 @@ public enum RecordingTime {
 
     /// Parses RFC 3339 (`2026-12-07T17:00:00Z`, `…17:00:00.250+08:00`) to the nearest millisecond;
     /// nil when malformed.
+    /// (One parser for the gateway and the offline verifier: `EvidenceTime`'s.)
     public static func parse(_ text: String) -> Date? {
-        let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
-        return date.map { Date(timeIntervalSince1970: Double(LedgerEntry.milliseconds($0)) / 1000) }
+        EvidenceTime.parse(text)
     }
 
     static let utc: Calendar = {
