@@ -31,8 +31,7 @@ struct ExportBuilder {
     let minFreeBytes: Int64
     let now: @Sendable () -> Date
     let logger: Logger
-    /// Told the share done after each file; throws to stop the export (the gateway is stopping).
-    let progress: (Double) throws -> Void
+    let progress: (Double) -> Void
 
     struct Package {
         var path: String
@@ -48,12 +47,12 @@ struct ExportBuilder {
         let zip = try ZipWriter(path: zipPath)
         do {
             var entries: [ExportManifest.Entry] = []
-            func note(_ summary: ZipEntrySummary) throws {
+            func note(_ summary: ZipEntrySummary) {
                 entries.append(.init(name: summary.name, size: summary.size, sha256: summary.sha256.lowercaseHex))
-                try progress(min(0.99, Double(zip.bytesWritten) / Double(max(1, estimate))))
+                progress(min(0.99, Double(zip.bytesWritten) / Double(max(1, estimate))))
             }
-            try note(try zip.add(name: "README.txt", data: Data(readme.utf8)))
-            try note(try zip.add(name: "key.pem", data: Data(sealer.key.publicKey.pem.utf8)))
+            note(try zip.add(name: "README.txt", data: Data(readme.utf8)))
+            note(try zip.add(name: "key.pem", data: Data(sealer.key.publicKey.pem.utf8)))
             var sources: [ExportManifest.Source] = []
             for source in plan.sources {
                 try checkSpace(needing: 0)
@@ -63,13 +62,13 @@ struct ExportBuilder {
             for (number, span) in continuousSpans().enumerated() {
                 try checkSpace(needing: span.reduce(0) { $0 + $1.fragment.length } * 2)
                 let summary = try convenienceMP4(span, number: number + 1, into: zip)
-                try note(summary)
+                note(summary)
                 spans.append(.init(from: RecordingTime.format(span.first!.fragment.start), to: RecordingTime.format(span.last!.fragment.end),
                                    mp4: summary.name))
             }
             let sums = entries.map { "\($0.sha256)  \($0.name)\n" }.joined()
-            try note(try zip.add(name: "SHA256SUMS", data: Data(sums.utf8)))
-            try note(try zip.add(name: "SHA256SUMS.sig", data: sealer.key.sign(Data(sums.utf8))))
+            note(try zip.add(name: "SHA256SUMS", data: Data(sums.utf8)))
+            note(try zip.add(name: "SHA256SUMS.sig", data: sealer.key.sign(Data(sums.utf8))))
             let manifest = ExportManifest(
                 id: job.id, keyId: sealer.key.publicKey.id, path: job.path, note: job.note, exportedBy: job.requestedBy,
                 exportedAt: RecordingTime.format(now()),
@@ -90,7 +89,7 @@ struct ExportBuilder {
     }
 
     /// Init section, fragments and seal of one recording file, each hash checked against the index.
-    func copy(_ source: ExportPlan.Source, into zip: ZipWriter, note: (ZipEntrySummary) throws -> Void) throws -> ExportManifest.Source {
+    func copy(_ source: ExportPlan.Source, into zip: ZipWriter, note: (ZipEntrySummary) -> Void) throws -> ExportManifest.Source {
         let file = source.file
         let full = directory.appendingPathComponent(file.name).path
         let stem = "recording/" + (file.name.hasSuffix(".mp4") ? String(file.name.dropLast(4)) : file.name)
@@ -98,7 +97,7 @@ struct ExportBuilder {
         guard initSummary.sha256 == file.initHash else {
             throw RecordingError(.integrity, "\(file.name): the init section does not match its recorded hash (altered on disk?): not exported")
         }
-        try note(initSummary)
+        note(initSummary)
         var fragments: [ExportManifest.Source.Fragment] = []
         for fragment in source.fragments {
             let name = "\(stem)/\(String(format: "%06d", fragment.sequence)).m4s"
@@ -106,7 +105,7 @@ struct ExportBuilder {
             guard summary.sha256 == fragment.hash else {
                 throw RecordingError(.integrity, "\(file.name): fragment \(fragment.sequence) does not match its recorded hash (altered on disk?): not exported")
             }
-            try note(summary)
+            note(summary)
             fragments.append(.init(sequence: fragment.sequence, entry: name))
         }
         // The seal as signed when the file was sealed: checked here so a broken one fails the export, not the verifier.
@@ -124,8 +123,8 @@ struct ExportBuilder {
             throw RecordingError(.integrity, "the seal of \(file.name) does not list fragment \(fragment.sequence) as indexed")
         }
         let sealName = "seals/\(file.name).seal.json", signatureName = "seals/\(file.name).seal.sig"
-        try note(try zip.add(name: sealName, data: sealBytes))
-        try note(try zip.add(name: signatureName, data: signature))
+        note(try zip.add(name: sealName, data: sealBytes))
+        note(try zip.add(name: signatureName, data: signature))
         return .init(file: file.name, seal: sealName, signature: signatureName, initSection: "\(stem)/init.mp4", fragments: fragments)
     }
 

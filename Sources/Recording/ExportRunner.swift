@@ -51,13 +51,10 @@ public final class ExportRunner: Sendable {
         thread.start()
     }
 
-    /// Stops the thread: a job being built stops at its next file and is queued again for the
-    /// next start. Waits at most 2 s (the gateway's services have 3 s to stop; one long remux
-    /// may outlast that, and the process then ends with the job still queued).
     public func shutdown() {
         stopping.store(true, ordering: .relaxed)
         wake.signal()
-        _ = done.wait(timeout: .now() + 2)
+        _ = done.wait(timeout: .now() + 30)
     }
 
     /// Queues a job; the runner wakes at once.
@@ -124,9 +121,6 @@ public final class ExportRunner: Sendable {
         var reason: String
     }
 
-    /// The gateway is stopping: the job is put back in the queue.
-    struct Interrupted: Error {}
-
     /// Runs `job`; false when it still waits for a file to be sealed.
     func runOne(_ queuedJob: ExportJob) -> Bool {
         var job = queuedJob
@@ -141,7 +135,6 @@ public final class ExportRunner: Sendable {
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
             let builder = ExportBuilder(job: job, plan: plan, directory: directory, work: work, sealer: sealer,
                                         minFreeBytes: Int64(configuration.minFreeMiB) * 1_048_576, now: now, logger: logger) { [id = job.id] progress in
-                if self.stopping.load(ordering: .relaxed) { throw Interrupted() }
                 self.live.withLock { $0[id] = (progress, nil) }
             }
             let package = try builder.build()
@@ -162,14 +155,6 @@ public final class ExportRunner: Sendable {
             return true
         } catch let waiting as Waiting {
             live.withLock { $0[job.id] = (0, waiting.reason) }
-            return false
-        } catch is Interrupted {
-            try? FileManager.default.removeItem(at: work)
-            job.state = .queued
-            job.progress = 0
-            try? index.updateExport(job)
-            live.withLock { $0[job.id] = nil }
-            logger.notice("export \(job.id) interrupted by the gateway stopping: queued again for the next start")
             return false
         } catch {
             try? FileManager.default.removeItem(at: work)
