@@ -111,9 +111,7 @@ public final class ExportRunner: Sendable {
             for job in queued where !stopping.load(ordering: .relaxed) {
                 if runOne(job) { worked = true }
             }
-            // Woken by a new job; a job waiting for a seal is looked at again every 2 s, and with
-            // none the index is not read until the next job or the minute's expiry sweep.
-            if !worked { _ = wake.wait(timeout: .now() + (queued.isEmpty ? 60 : 2)) }
+            if !worked { _ = wake.wait(timeout: .now() + 2) }
         }
     }
 
@@ -223,17 +221,15 @@ struct ExportPlan {
             throw RecordingError(.notFound, "nothing is recorded of \(job.path) from \(RecordingTime.format(range.from)) to \(RecordingTime.format(range.to))"
                                  + (job.allowed != nil ? " within what the requester could see live" : ""))
         }
-        // The seal is part of the package: a file still being recorded is waited for. The file as
-        // sealed (its chain head, its end) is what the package states.
-        for position in sources.indices {
-            guard let current = try index.file(id: sources[position].file.id) else {
-                throw RecordingError(.notFound, "\(sources[position].file.name) left the index while the export was planned")
+        // The seal is part of the package: a file still being recorded is waited for.
+        for source in sources {
+            guard let current = try index.file(id: source.file.id) else {
+                throw RecordingError(.notFound, "\(source.file.name) left the index while the export was planned")
             }
             if !current.isSealed {
                 throw ExportRunner.Waiting(reason: "waiting for \(current.name) to be sealed (it is still being recorded; "
                                            + "files close every recording.fileMinutes and when the publisher stops)")
             }
-            sources[position].file = current
         }
         // Gaps: where nothing included was recorded between the fragments taken.
         var gaps: [(from: Date, to: Date)] = []
@@ -242,6 +238,8 @@ struct ExportPlan {
             if fragment.start.timeIntervalSince(cursor) > PlaybackPlan.gapThreshold { gaps.append((cursor, fragment.start)) }
             cursor = max(cursor, fragment.end)
         }
-        return ExportPlan(sources: sources, given: PlaybackRange(from: first.start, to: last.end), included: included, gaps: gaps)
+        return ExportPlan(sources: sources.map { source in
+            Source(file: (try? index.file(id: source.file.id)).flatMap { $0 } ?? source.file, fragments: source.fragments)
+        }, given: PlaybackRange(from: first.start, to: last.end), included: included, gaps: gaps)
     }
 }

@@ -1,4 +1,3 @@
-import Evidence
 import Foundation
 
 /// RFC 3339 times as the API and playlists write and read them (UTC, milliseconds). Both sides
@@ -20,9 +19,9 @@ public enum RecordingTime {
 
     /// Parses RFC 3339 (`2026-12-07T17:00:00Z`, `…17:00:00.250+08:00`) to the nearest millisecond;
     /// nil when malformed.
-    /// (One parser for the gateway and the offline verifier: `EvidenceTime`'s.)
     public static func parse(_ text: String) -> Date? {
-        EvidenceTime.parse(text)
+        let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+        return date.map { Date(timeIntervalSince1970: Double(LedgerEntry.milliseconds($0)) / 1000) }
     }
 
     static let utc: Calendar = {

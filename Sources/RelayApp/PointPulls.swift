@@ -8,11 +8,12 @@ import StreamHub
 import Synchronization
 import Telemetry
 
-/// Surveillance points pulled on demand (issue 15 §2): the first HLS playlist request for
-/// `point/<id>` starts an RTSP pull; concurrent requests for a cold point share that one pull; it
-/// stops `points.idleSeconds` after the path has no reader (packagers, recorders, SRT readers). At
-/// most `maxActivePulls` at once and `maxPullsPerOrganisation` per organisation. (Points cannot be
-/// session feeds yet — `SourcePath` refuses them — so nothing here keeps a pull for a session.)
+/// Surveillance points pulled on demand (issue 15 §2): the first HLS request (or session feed)
+/// for `point/<id>` starts an RTSP pull; concurrent requests for a cold point share that one pull;
+/// it stops `points.idleSeconds` after the path has no reader and no session carries it. At most
+/// `maxActivePulls` at once and `maxPullsPerOrganisation` per organisation; session feeds are
+/// exempt from the per-organisation cap and take the place of the least recently wanted other pull
+/// when the gateway is at its cap.
 public final class PointPulls: OnDemandSources {
     public struct Settings: Sendable {
         public var startTimeout: Duration = .seconds(15)
@@ -26,22 +27,27 @@ public final class PointPulls: OnDemandSources {
         var pull: RTSPPull
         var requester: String
         var lastWanted: ContinuousClock.Instant
+        var forSession: Bool
     }
 
     let pulls: RTSPPulls
     let paths: PathManager
     let settings: Settings
     let lookup: @Sendable (String) async throws -> RoomRegistry.PointPullSource?
+    /// The point paths open sessions carry now (kept live while carried).
+    let sessionFeeds: @Sendable () async -> Set<PathName>
     let logger: Logger
     let entries = Mutex<[PathName: Entry]>([:])
 
     public init(pulls: RTSPPulls, paths: PathManager, settings: Settings, logger: Logger,
-                lookup: @escaping @Sendable (String) async throws -> RoomRegistry.PointPullSource?) {
+                lookup: @escaping @Sendable (String) async throws -> RoomRegistry.PointPullSource?,
+                sessionFeeds: @escaping @Sendable () async -> Set<PathName>) {
         self.pulls = pulls
         self.paths = paths
         self.settings = settings
         self.logger = logger
         self.lookup = lookup
+        self.sessionFeeds = sessionFeeds
     }
 
     public func isOnDemand(_ path: PathName) -> Bool { path.kind == .point }
@@ -83,7 +89,11 @@ public final class PointPulls: OnDemandSources {
     }
 
     public func ensureLive(_ path: PathName, requester: String) async throws {
-        let pull = try await pullFor(path, requester: requester)
+        try await ensureLive(path, requester: requester, forSession: false)
+    }
+
+    func ensureLive(_ path: PathName, requester: String, forSession: Bool) async throws {
+        let pull = try await pullFor(path, requester: requester, forSession: forSession)
         let deadline = ContinuousClock.now + settings.startTimeout + .seconds(1)
         while ContinuousClock.now < deadline {
             switch pull.state {
@@ -103,51 +113,78 @@ public final class PointPulls: OnDemandSources {
     }
 
     /// The pull of `path`, started if there is none (one for any number of concurrent callers).
-    func pullFor(_ path: PathName, requester: String) async throws -> RTSPPull {
-        if let existing = touch(path) { return existing }
+    func pullFor(_ path: PathName, requester: String, forSession: Bool) async throws -> RTSPPull {
+        if let existing = touch(path, forSession: forSession) { return existing }
         guard let source = try await lookup(path.id) else {
             throw OnDemandRefusal(status: 404, code: "no_point", message: "no point \(path.id) in the registry")
         }
         guard source.enabled else {
             throw OnDemandRefusal(status: 409, code: "point_disabled", message: "point \(path.id) is disabled")
         }
-        guard source.kind == .rtsp else {
-            throw OnDemandRefusal(status: 501, code: "source_not_supported", message: "point \(path.id)'s source is \(source.kind.rawValue), not pulled yet")
-        }
-        var configuration = RTSPSource.Configuration(url: source.url, transport: RTSPSource.Configuration.Transport(rawValue: source.transport.rawValue) ?? .tcp,
-                                                     username: source.username, password: source.password)
-        configuration.startTimeout = settings.startTimeout
+        var evicted: RTSPPull?
         let pull: RTSPPull = try entries.withLock { entries in
             // Another caller may have started it while the registry was read.
-            if let entry = entries[path] {
-                entries[path]?.lastWanted = .now
+            if var entry = entries[path] {
+                entry.lastWanted = .now
+                entry.forSession = entry.forSession || forSession
+                entries[path] = entry
                 return entry.pull
             }
-            if entries.values.filter({ $0.requester == requester }).count >= settings.maxPullsPerOrganisation {
+            if !forSession, entries.values.filter({ $0.requester == requester && !$0.forSession }).count >= settings.maxPullsPerOrganisation {
                 throw OnDemandRefusal(status: 503, code: "too_many_pulls",
                                       message: "\(requester) already pulls \(settings.maxPullsPerOrganisation) points (points.maxPullsPerOrganisation)")
             }
             if entries.count >= settings.maxActivePulls {
-                throw OnDemandRefusal(status: 503, code: "too_many_pulls",
-                                      message: "the gateway already pulls \(settings.maxActivePulls) points (points.maxActivePulls)")
+                guard forSession, let victim = entries.filter({ !$0.value.forSession }).min(by: { $0.value.lastWanted < $1.value.lastWanted }) else {
+                    throw OnDemandRefusal(status: 503, code: "too_many_pulls",
+                                          message: "the gateway already pulls \(settings.maxActivePulls) points (points.maxActivePulls)")
+                }
+                evicted = victim.value.pull
+                entries[victim.key] = nil
             }
+            guard source.kind == .rtsp else {
+                throw OnDemandRefusal(status: 501, code: "source_not_supported", message: "point \(path.id)'s source is \(source.kind.rawValue), not pulled yet")
+            }
+            var configuration = RTSPSource.Configuration(url: source.url, transport: RTSPSource.Configuration.Transport(rawValue: source.transport.rawValue) ?? .tcp,
+                                                         username: source.username, password: source.password)
+            configuration.startTimeout = settings.startTimeout
             let pull = pulls.start(path, RTSPPull.Configuration(source: configuration))
-            entries[path] = Entry(pull: pull, requester: requester, lastWanted: .now)
+            entries[path] = Entry(pull: pull, requester: requester, lastWanted: .now, forSession: forSession)
             return pull
         }
-        logger.notice("points: pulling \(path) for \(requester)")
+        if let evicted {
+            logger.notice("points: \(evicted.path) let go for a session feed (points.maxActivePulls reached)")
+            pulls.stop(evicted.path)
+        }
+        logger.notice("points: pulling \(path) for \(requester)\(forSession ? " (session feed)" : "")")
         return pull
     }
 
-    func touch(_ path: PathName) -> RTSPPull? {
+    func touch(_ path: PathName, forSession: Bool) -> RTSPPull? {
         entries.withLock { entries in
-            entries[path]?.lastWanted = .now
-            return entries[path]?.pull
+            guard var entry = entries[path] else { return nil }
+            entry.lastWanted = .now
+            entry.forSession = entry.forSession || forSession
+            entries[path] = entry
+            return entry.pull
         }
     }
 
-    /// A point deleted or disabled by another process (the CLI): its pull stops. (The API's
-    /// PATCH and DELETE stop it at once through `release`.)
+    /// Starts pulls for the points open sessions carry (a feed attached before anyone watched).
+    func followSessions(_ carried: Set<PathName>) {
+        let missing = entries.withLock { entries in carried.filter { $0.kind == .point && entries[$0] == nil } }
+        for path in missing {
+            Task {
+                do {
+                    try await ensureLive(path, requester: "session", forSession: true)
+                } catch {
+                    logger.warning("points: \(path), attached to a session, is not live: \(error)")
+                }
+            }
+        }
+    }
+
+    /// A point deleted or disabled while live: its pull stops and its viewers are cut.
     func checkRegistry() async {
         for path in entries.withLock({ Array($0.keys) }) {
             let source: RoomRegistry.PointPullSource?
@@ -160,37 +197,46 @@ public final class PointPulls: OnDemandSources {
         }
     }
 
-    /// Stops pulls whose path has had no reader for `idleAfter`.
-    func reap() {
+    /// Stops pulls nobody needs: no reader on the path and no session carrying it for `idleAfter`.
+    func reap() async {
+        let carried = await sessionFeeds()
+        followSessions(carried)
         let now = ContinuousClock.now
         let idle: [PathName] = entries.withLock { entries in
             var idle: [PathName] = []
-            for (path, entry) in entries {
-                if (paths.path(path)?.readerCount ?? 0) > 0 {
-                    entries[path]?.lastWanted = now
+            for (path, var entry) in entries {
+                let readers = paths.path(path)?.readerCount ?? 0
+                entry.forSession = carried.contains(path)
+                if readers > 0 || entry.forSession {
+                    entry.lastWanted = now
+                    entries[path] = entry
                 } else if now - entry.lastWanted >= settings.idleAfter {
                     entries[path] = nil
                     idle.append(path)
+                } else {
+                    entries[path] = entry
                 }
             }
             return idle
         }
         for path in idle {
-            logger.notice("points: \(path) stopped after \(settings.idleAfter) without a reader")
+            logger.notice("points: \(path) stopped after \(settings.idleAfter) without a reader or a session feed")
             pulls.stop(path)
+            // Nobody watches: end the path now rather than after the reconnect grace.
+            _ = paths.path(path)?.disconnectPublisher(reason: "idle")
         }
     }
 
-    /// A point deleted or disabled while live: its pull stops, and its playlists are refused from
-    /// then on (HLSController asks again, and the registry says no).
+    /// A point deleted or disabled while live: its pull stops and its viewers are cut.
     public func stop(_ path: PathName, reason: String) {
         guard entries.withLock({ $0.removeValue(forKey: path) }) != nil else { return }
         logger.notice("points: \(path) stopped: \(reason)")
         pulls.stop(path)
+        _ = paths.path(path)?.disconnectPublisher(reason: reason)
     }
 }
 
-/// Reaps idle point pulls once a second; every 5 s, stops pulls of points disabled or deleted elsewhere.
+/// Reaps idle point pulls once a second, and starts pulls for point feeds sessions attach.
 struct PointPullService: Service {
     let points: PointPulls
 
@@ -198,7 +244,7 @@ struct PointPullService: Service {
         await cancelWhenGracefulShutdown {
             var tick = 0
             while !Task.isCancelled {
-                points.reap()
+                await points.reap()
                 if tick % 5 == 0 { await points.checkRegistry() }
                 tick += 1
                 do { try await Task.sleep(for: .seconds(1)) } catch { return }

@@ -223,6 +223,10 @@ extension RelayApplication {
             } catch let error as RegistryError where error.code == .notFound {
                 return nil
             }
+        }, sessionFeeds: {
+            Set(await coordinator.sessions(visibleTo: .admin, state: .open).flatMap { session in
+                session.feeds.compactMap { feed in try? PathName(feed.path.description) }
+            }.filter { $0.kind == .point })
         })
         points.declareGauges(in: metrics)
         RecordingGauges.declare(recordings, in: metrics)

@@ -265,3 +265,10 @@ struct EvidenceExportEndToEndTests {
         #expect([409, 200].contains(early.status), "a download before the job is done: 409 (\(early.status))")
     }
 }
+
+extension FileHandle {
+    func readBytes(at offset: Int64, count: Int) throws -> Data {
+        try seek(toOffset: UInt64(offset))
+        return try read(upToCount: count) ?? Data()
+    }
+}

@@ -262,3 +262,10 @@ struct EvidenceExportTests {
         #expect(try RecordingRecovery.run(directory: fixture.directory, index: fixture.index, now: Date(), logger: Logger(label: "test")).lines.isEmpty)
     }
 }
+
+extension FileHandle {
+    func readBytes(at offset: Int64, count: Int) throws -> Data {
+        try seek(toOffset: UInt64(offset))
+        return try read(upToCount: count) ?? Data()
+    }
+}
